@@ -1,0 +1,366 @@
+"""The `pathways` command line: parses, calls the core, prints. The only module that prints or exits."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from events.errors import PathwaysError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Reconstruct migrants' integration pathways and their feedback loops from coded contacts.")
+case_app = typer.Typer(no_args_is_help=True, help="Open cases.")
+add_app = typer.Typer(no_args_is_help=True, help="Record coded facts on a case.")
+app.add_typer(case_app, name="case")
+app.add_typer(add_app, name="add")
+
+DbOption = Annotated[Path, typer.Option("--db", envvar="PATHWAYS_DB", help="The database file.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print only JSON to stdout.")]
+OccurredOption = Annotated[Optional[str], typer.Option("--occurred", help="Domain date: YYYY, YYYY-MM or YYYY-MM-DD.")]
+ByOption = Annotated[Optional[str], typer.Option("--by", help="The coder recording this.")]
+ExpectOption = Annotated[Optional[int], typer.Option("--expect-version", help="Refuse unless the case is at this version.")]
+MetaOption = Annotated[Optional[list[str]], typer.Option("--meta", help="Metadata KEY=VALUE (interview, segment, ...).")]
+EffectOption = Annotated[Optional[list[str]], typer.Option("--effect", help="VARIABLE:up|down|none (repeatable).")]
+BecauseOption = Annotated[Optional[list[str]], typer.Option("--because", help="Cause: CASE#N, #N or an event id, optionally :VARIABLE (repeatable).")]
+PerceivedOption = Annotated[Optional[str], typer.Option("--perceived", help="favourable, unfavourable, mixed or neutral.")]
+DEFAULT_DB = Path("pathways.db")
+
+
+def _debug() -> bool:
+    return os.environ.get("PATHWAYS_DEBUG") == "1"
+
+
+def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One line on stderr and the error's exit code for user errors; tracebacks only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PathwaysError as error:
+            if _debug():
+                raise
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+
+    return wrapper
+
+
+@app.callback()
+def _global(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+    if debug:
+        os.environ["PATHWAYS_DEBUG"] = "1"
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _store(db: Path, *, create: bool):
+    from events.store import EventStore
+
+    return EventStore(db, create=create)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+@app.command()
+@friendly
+def init(db: DbOption = DEFAULT_DB) -> None:
+    """Create an empty database (nothing happens to an existing one)."""
+    existed = db.exists()
+    with _store(db, create=True) as store:
+        count = store.last_position()
+    typer.echo(f"{'database exists' if existed else 'created'}: {db} ({count} events)")
+
+
+def _append(db: Path, event: Any, as_json: bool) -> None:
+    with _store(db, create=True) as store:
+        report = store.append([event])
+        stored = next(store.read(after=report.first_position - 1, until=report.first_position))
+    if as_json:
+        _print_json(stored.envelope())
+    else:
+        typer.echo(f"recorded {stored.ref} {stored.type}")
+
+
+@case_app.command("open")
+@friendly
+def case_open(
+    case: Annotated[str, typer.Argument(help="Case id: letters, digits, '.', '_', '-'.")],
+    origin: Annotated[str, typer.Option(help="Country of origin, ISO 3166 alpha-2 (IR, MA, TR, ...).")],
+    motive: Annotated[str, typer.Option(help="asylum, family, labour, study, eu or other.")],
+    arrival: Annotated[Optional[str], typer.Option(help="Arrival date: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    notes: Annotated[Optional[str], typer.Option(help="Free notes.")] = None,
+    occurred: OccurredOption = None, by: ByOption = None, meta: MetaOption = None,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Open a migrant's case."""
+    from pathways import recording as r
+
+    data = r.payload(origin=origin, arrival=arrival, motive=motive, notes=notes)
+    _append(db, r.new_event(case, "CaseOpened", data, occurred=occurred, recorded_by=by,
+                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=0), as_json)
+
+
+@add_app.command("contact")
+@friendly
+def add_contact(
+    case: Annotated[str, typer.Argument()],
+    actor: Annotated[str, typer.Option(help="Organisation key (ind, coa, municipality, ...).")],
+    kind: Annotated[str, typer.Option(help="Contact kind key (permit-decision, coaching, ...).")],
+    role: Annotated[Optional[str], typer.Option(help="Street-level role (counsellor, client-manager, ...).")] = None,
+    outcome: Annotated[Optional[str], typer.Option(help="What the contact decided or did.")] = None,
+    perceived: PerceivedOption = None,
+    discretion: Annotated[Optional[str], typer.Option(help="by-the-rules, extra-mile, bending, breaking, distancing.")] = None,
+    condition: Annotated[Optional[list[str]], typer.Option(help="motivation=high|low, distress=high|low, policy-assessment=negative|neutral|positive.")] = None,
+    effect: EffectOption = None, because: BecauseOption = None,
+    quote: Annotated[Optional[str], typer.Option(help="A short quote from the interview.")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Where the quote comes from.")] = None,
+    occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
+    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record a bureaucratic contact and its effects."""
+    from pathways import recording as r
+
+    data = r.payload(actor=actor, role=role, kind=kind, outcome=outcome, perceived=perceived,
+                     discretion=discretion, conditions=r.parse_pairs(condition or [], flag="--condition"),
+                     effects=[r.parse_effect(item) for item in effect or []],
+                     because=[r.expand_ref(case, item, flag="--because") for item in because or []],
+                     quote=quote, source=source)
+    _append(db, r.new_event(case, "ContactRecorded", data, occurred=occurred, recorded_by=by,
+                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+
+
+@add_app.command("absence")
+@friendly
+def add_absence(
+    case: Annotated[str, typer.Argument()],
+    start: Annotated[str, typer.Option("--from", help="Start of the period without contact.")],
+    end: Annotated[Optional[str], typer.Option("--to", help="End of the period (open if omitted).")] = None,
+    actor: Annotated[Optional[str], typer.Option(help="The actor whose contact was expected.")] = None,
+    effect: EffectOption = None, perceived: PerceivedOption = None, because: BecauseOption = None,
+    occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
+    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record a period without contact, with its consequences."""
+    from pathways import recording as r
+
+    data = r.payload(actor=actor, perceived=perceived, effects=[r.parse_effect(item) for item in effect or []],
+                     because=[r.expand_ref(case, item, flag="--because") for item in because or []])
+    data["from"] = start
+    if end is not None:
+        data["to"] = end
+    _append(db, r.new_event(case, "ContactAbsent", data, occurred=occurred or start, recorded_by=by,
+                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+
+
+@add_app.command("expectation")
+@friendly
+def add_expectation(
+    case: Annotated[str, typer.Argument()],
+    link: Annotated[list[str], typer.Option(help="FROM:TO:+ or FROM:TO:- (repeatable).")],
+    statement: Annotated[Optional[str], typer.Option(help="The mini-theory in words.")] = None,
+    occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
+    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record a mini-theory the migrant holds (links expected without a contact)."""
+    from pathways import recording as r
+
+    data = r.payload(statement=statement, links=[r.parse_link(item) for item in link])
+    _append(db, r.new_event(case, "ExpectationFormed", data, occurred=occurred, recorded_by=by,
+                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+
+
+@add_app.command("state")
+@friendly
+def add_state(
+    case: Annotated[str, typer.Argument()],
+    variable: Annotated[str, typer.Option(help="The variable observed.")],
+    direction: Annotated[Optional[str], typer.Option(help="up, down or none.")] = None,
+    level: Annotated[Optional[str], typer.Option(help="A level, in words or a number.")] = None,
+    because: BecauseOption = None,
+    occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
+    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record an observed change (or level) of one variable."""
+    from pathways import recording as r
+
+    data = r.payload(variable=variable, direction=direction, level=level,
+                     because=[r.expand_ref(case, item, flag="--because") for item in because or []])
+    _append(db, r.new_event(case, "StateObserved", data, occurred=occurred, recorded_by=by,
+                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+
+
+@add_app.command("link")
+@friendly
+def add_link(
+    case: Annotated[str, typer.Argument()],
+    source: Annotated[str, typer.Option("--from", help="Cause variable.")],
+    target: Annotated[str, typer.Option("--to", help="Effect variable.")],
+    sign: Annotated[str, typer.Option(help="+ or -.")],
+    evidence: Annotated[Optional[list[str]], typer.Option(help="Supporting event refs (repeatable).")] = None,
+    confidence: Annotated[Optional[str], typer.Option(help="low, medium, high or a number 0..1.")] = None,
+    occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
+    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record a causal link coded by the researcher."""
+    from pathways import recording as r
+
+    data = r.payload(sign=sign, evidence=[r.expand_ref(case, item, flag="--evidence") for item in evidence or []],
+                     confidence=r.parse_confidence(confidence))
+    data.update({"from": source, "to": target})
+    _append(db, r.new_event(case, "LinkCoded", data, occurred=occurred, recorded_by=by,
+                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+
+
+@add_app.command("loop")
+@friendly
+def add_loop(
+    case: Annotated[str, typer.Argument()],
+    variables: Annotated[str, typer.Option(help="The loop's variables in cycle order, comma-separated.")],
+    polarity: Annotated[str, typer.Option(help="reinforcing or dampening.")],
+    valence: Annotated[Optional[str], typer.Option(help="favourable, unfavourable or undetermined.")] = None,
+    change: Annotated[Optional[str], typer.Option(help="change or no-change.")] = None,
+    note: Annotated[Optional[str], typer.Option(help="The reading in words.")] = None,
+    occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
+    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record the researcher's own reading of a loop (kept beside the computed ones)."""
+    from pathways import recording as r
+
+    data = r.payload(variables=[item.strip() for item in variables.split(",") if item.strip()],
+                     polarity=polarity, valence=valence, change=change, note=note)
+    _append(db, r.new_event(case, "LoopCoded", data, occurred=occurred, recorded_by=by,
+                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+
+
+@app.command()
+@friendly
+def retract(
+    case: Annotated[str, typer.Argument()],
+    ref: Annotated[str, typer.Argument(help="The event to withdraw: #N, CASE#N or an event id.")],
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn.")],
+    by: ByOption = None, expect_version: ExpectOption = None, as_json: JsonOption = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Withdraw an earlier event (the only way to correct the log)."""
+    from pathways import recording as r
+
+    data = {"ref": r.expand_ref(case, ref, flag="REF"), "reason": reason}
+    _append(db, r.new_event(case, "EventRetracted", data, recorded_by=by, expected_version=expect_version), as_json)
+
+
+@app.command("import")
+@friendly
+def import_(
+    file: Annotated[Path, typer.Argument(help="JSON Lines or CSV in the import format.")],
+    fmt: Annotated[Optional[str], typer.Option("--format", help="jsonl or csv (default: by file suffix).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, write nothing.")] = False,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Import events from a file: one transaction, all or nothing."""
+    from events import io
+
+    if not file.is_file():
+        raise PathwaysError(f"{file}: no such file")
+    events = io.read_events(file, fmt)
+    with _store(db, create=True) as store, _progress("importing", io.count_records(file)) as advance:
+        report = store.append(events, file=str(file), dry_run=dry_run, progress=advance)
+    if as_json:
+        _print_json({"appended": report.appended, "skipped": report.skipped, "dry_run": dry_run,
+                     "first_position": report.first_position, "last_position": report.last_position})
+    else:
+        verb = "would import" if dry_run else "imported"
+        typer.echo(f"{verb} {report.appended} events from {file}"
+                   + (f" ({report.skipped} already stored, skipped)" if report.skipped else ""))
+
+
+class _progress:
+    """A rich progress bar on a terminal, nothing when piped; yields an `advance(n)` callback."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        self.label, self.total, self.bar = label, total, None
+
+    def __enter__(self) -> Callable[[int], None]:
+        console = _console(stderr=True)
+        if not console.is_terminal:
+            return lambda n: None
+        from rich.progress import Progress
+
+        self.bar = Progress(console=console, transient=True)
+        self.bar.__enter__()
+        task = self.bar.add_task(self.label, total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+@app.command()
+@friendly
+def log(
+    case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """The events in log order (JSON Lines with --json: the import format)."""
+    from events.envelope import case_stream, is_case_id
+    from events.errors import UnknownCase
+
+    with _store(db, create=False) as store:
+        streams = None
+        if case is not None:
+            if not is_case_id(case) or store.head(case_stream(case)) == 0:
+                raise UnknownCase(f"no case '{case}' in {db}", field="CASE")
+            streams = [case_stream(case)]
+        if as_json:
+            from events import io
+
+            io.write_jsonl(store.read(streams=streams), sys.stdout)
+            return
+        from pathways import views
+
+        _console().print(views.log_table(list(store.read(streams=streams))))
+
+
+@app.command()
+@friendly
+def verify(as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+    """Recompute the hash chain; name the first broken position. Exit 1 when broken."""
+    with _store(db, create=False) as store:
+        report = store.verify()
+    if as_json:
+        _print_json({"ok": report.ok, "checked": report.checked,
+                     "broken_position": report.broken_position, "reason": report.reason})
+    elif report.ok:
+        typer.echo(f"ok: {report.checked} events, hash chain intact")
+    else:
+        where = f"position {report.broken_position}: " if report.broken_position else ""
+        typer.echo(f"broken: {where}{report.reason} ({report.checked} events verified before it)", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""The catalogue in force: the shipped keys plus the project's own catalogue events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+import attrs
+
+import schemas
+
+from .errors import InvalidEvent
+
+# Which catalogue a catalogue event adds to.
+DEFINES = {"VariableDefined": "variables", "ActorDefined": "actors", "ArchetypeDefined": "archetypes"}
+
+
+@attrs.frozen
+class Catalogue:
+    """Keyed catalogue entries (each a dict with at least `key`) and the regime table."""
+
+    entries: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    regimes: tuple[Mapping[str, Any], ...]
+    integration_variable: str = "integration"
+
+    def has(self, name: str, key: str) -> bool:
+        return key in self.entries[name]
+
+    def get(self, name: str, key: str) -> Mapping[str, Any]:
+        return self.entries[name][key]
+
+    def keys(self, name: str) -> list[str]:
+        return list(self.entries[name])
+
+    def desirability(self, variable: str) -> int:
+        return int(self.entries["variables"].get(variable, {}).get("desirability", 0))
+
+    def with_definition(self, event_type: str, data: Mapping[str, Any]) -> "Catalogue":
+        """A catalogue with one catalogue event applied; refuses a key that already exists."""
+        name = DEFINES[event_type]
+        key = data["key"]
+        if key in self.entries[name]:
+            raise InvalidEvent(f"{name[:-1]} '{key}' is already defined", field="data.key")
+        entries = dict(self.entries)
+        entries[name] = {**self.entries[name], key: dict(data)}
+        return attrs.evolve(self, entries=entries)
+
+
+@cache
+def shipped() -> Catalogue:
+    entries = {name: {item["key"]: item for item in schemas.catalogue(name)["items"]}
+               for name in schemas.CATALOGUES if name != "regimes"}
+    regimes = tuple(schemas.catalogue("regimes")["items"])
+    return Catalogue(entries=entries, regimes=regimes,
+                     integration_variable=schemas.catalogue("variables")["integration_variable"])
+
+
+def build(definitions: Iterable[tuple[str, Mapping[str, Any]]]) -> Catalogue:
+    """The shipped catalogue extended by (type, data) pairs from the catalogue stream, in order."""
+    catalogue = shipped()
+    for event_type, data in definitions:
+        catalogue = catalogue.with_definition(event_type, data)
+    return catalogue

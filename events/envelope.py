@@ -1,0 +1,85 @@
+"""The event as stored, and the event as proposed for appending."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+
+CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+CATALOGUE_STREAM = "catalogue"
+CASE_PREFIX = "case:"
+
+
+def is_case_id(text: str) -> bool:
+    return isinstance(text, str) and bool(CASE_ID.match(text))
+
+
+def case_stream(case_id: str) -> str:
+    return CASE_PREFIX + case_id
+
+
+def case_of(stream: str) -> str | None:
+    """The case id of a case stream, None for the catalogue stream."""
+    return stream[len(CASE_PREFIX):] if stream.startswith(CASE_PREFIX) else None
+
+
+@attrs.frozen
+class NewEvent:
+    """An event proposed for the log. Version, hash and position are given by the store.
+
+    `line` is where it came from (an import file's line), so errors can point there.
+    `expected_version`, when set, must equal the version the store would assign.
+    """
+
+    stream: str
+    type: str
+    data: dict[str, Any]
+    occurred: str | None = None
+    event_id: str | None = None
+    recorded_by: str | None = None
+    recorded_at: str | None = None
+    meta: dict[str, Any] = attrs.field(factory=dict)
+    schema_version: int | None = None
+    expected_version: int | None = None
+    line: int | None = None
+
+
+@attrs.frozen
+class Event:
+    """An event as stored in the log (data upcast to the newest schema version on read)."""
+
+    position: int
+    event_id: str
+    stream: str
+    version: int
+    type: str
+    schema_version: int
+    occurred: str | None
+    recorded_at: str
+    recorded_by: str | None
+    data: dict[str, Any]
+    meta: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    @property
+    def case(self) -> str | None:
+        return case_of(self.stream)
+
+    @property
+    def ref(self) -> str:
+        """The short ref `CASE#VERSION` (or the event id for the catalogue stream)."""
+        case = self.case
+        return f"{case}#{self.version}" if case is not None else self.event_id
+
+    def envelope(self) -> dict[str, Any]:
+        """The JSON envelope of `log --json` and of the import format."""
+        return {
+            "position": self.position, "event_id": self.event_id, "stream": self.stream,
+            "case": self.case, "version": self.version, "type": self.type,
+            "schema_version": self.schema_version, "occurred": self.occurred,
+            "recorded_at": self.recorded_at, "recorded_by": self.recorded_by,
+            "data": self.data, "meta": self.meta, "prev_hash": self.prev_hash, "hash": self.hash,
+        }

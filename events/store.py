@@ -1,0 +1,409 @@
+"""The SQLite event log: create, append (validation, concurrency, idempotency), read, verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import sqlite_utils
+
+from . import catalogue as catalogue_mod
+from . import dates
+from .envelope import CATALOGUE_STREAM, Event, NewEvent, case_of, is_case_id
+from .errors import Conflict, IntegrityError, InvalidEvent, PathwaysError, UnknownCase
+from .hashing import GENESIS, canonical_json, chain_hash
+from .validate import Registry, RefTarget, check_payload, effect_variables
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    type TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    occurred TEXT,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT,
+    data TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;
+"""
+COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred, recorded_at, "
+           "recorded_by, data, meta, prev_hash, hash")
+INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+CHUNK = 2000
+BUSY_TIMEOUT_S = 60.0
+
+
+@attrs.frozen
+class AppendReport:
+    appended: int
+    skipped: int
+    first_position: int | None
+    last_position: int | None
+    dry_run: bool = False
+
+
+@attrs.frozen
+class VerifyReport:
+    ok: bool
+    checked: int
+    broken_position: int | None = None
+    reason: str | None = None
+
+
+def utc_now() -> str:
+    return format_timestamp(dt.datetime.now(dt.timezone.utc))
+
+
+def format_timestamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> str:
+    """An ISO timestamp (or date) as canonical UTC text; naive times are taken as UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"'{text}' is not an ISO timestamp such as 2024-05-01T12:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return format_timestamp(moment)
+
+
+class EventStore:
+    """One SQLite file holding the append-only `events` table (and, beside it, the projections)."""
+
+    def __init__(self, path: str | Path, *, registry: Registry | None = None, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise PathwaysError(f"no database at {self.path} (run `pathways init` or import into it first)")
+        self.conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.db = sqlite_utils.Database(self.conn)
+        self.registry = registry or _default_registry()
+        if "events" not in self.db.table_names():
+            self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "EventStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def append(self, events: Iterable[NewEvent], *, file: str | None = None, dry_run: bool = False,
+               progress: Callable[[int], None] | None = None) -> AppendReport:
+        """Append a batch in one transaction: all of it, or (on any error) nothing."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            batch = _Batch(self, file=file)
+            chunk: list[NewEvent] = []
+            for event in events:
+                chunk.append(event)
+                if len(chunk) >= CHUNK:
+                    batch.add_chunk(chunk)
+                    if progress:
+                        progress(len(chunk))
+                    chunk = []
+            batch.add_chunk(chunk)
+            if progress and chunk:
+                progress(len(chunk))
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        return AppendReport(batch.appended, batch.skipped, batch.first_position,
+                            batch.last_position if batch.appended else None, dry_run)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def last_position(self) -> int:
+        row = self.conn.execute("SELECT max(position) FROM events").fetchone()
+        return row[0] or 0
+
+    def head(self, stream: str) -> int:
+        row = self.conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
+        return row[0] or 0
+
+    def cases(self) -> list[str]:
+        rows = self.conn.execute("SELECT DISTINCT stream FROM events WHERE stream LIKE 'case:%' ORDER BY stream")
+        return [case_of(stream) for (stream,) in rows]
+
+    def read(self, *, streams: Sequence[str] | None = None, after: int = 0, until: int | None = None,
+             recorded_before: str | None = None) -> Iterator[Event]:
+        """Events in log order (upcast to their newest schema), optionally filtered."""
+        if streams is not None:
+            for start in range(0, len(streams), 500):
+                part = list(streams[start:start + 500])
+                yield from self._read(f"stream IN ({','.join('?' * len(part))})", part,
+                                      after, until, recorded_before)
+        else:
+            yield from self._read(None, [], after, until, recorded_before)
+
+    def _read(self, clause: str | None, params: list[Any], after: int, until: int | None,
+              recorded_before: str | None) -> Iterator[Event]:
+        where = ["position > ?"]
+        params = [after, *params]
+        if clause:
+            where.append(clause)
+        if until is not None:
+            where.append("position <= ?")
+            params.append(until)
+        if recorded_before is not None:
+            where.append("recorded_at < ?")
+            params.append(recorded_before)
+        sql = f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position"
+        for row in self.conn.execute(sql, params):
+            yield self._event(row)
+
+    def _event(self, row: Sequence[Any]) -> Event:
+        type_, version, data = row[4], row[5], json.loads(row[9])
+        version, data = self.registry.upcast(type_, version, data)
+        return Event(row[0], row[1], row[2], row[3], type_, version, row[6], row[7], row[8],
+                     data, json.loads(row[10]), row[11], row[12])
+
+    def catalogue(self) -> catalogue_mod.Catalogue:
+        """The catalogue in force: shipped keys plus every stored catalogue event."""
+        return catalogue_mod.build((event.type, event.data)
+                                   for event in self.read(streams=[CATALOGUE_STREAM]))
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Recompute the hash chain and stream versions; name the first broken position."""
+        triggers = {name for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+        prev, checked, heads = GENESIS, 0, {}
+        for row in self.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position"):
+            position, event_id, stream, version, type_, schema_version, occurred, recorded_at, \
+                recorded_by, data, meta, prev_hash, hash_ = row
+            if prev_hash != prev:
+                return VerifyReport(False, checked, position, "prev_hash does not match the hash of the event before it")
+            expected = chain_hash(prev, event_id=event_id, stream=stream, version=version, type=type_,
+                                  schema_version=schema_version, occurred=occurred,
+                                  recorded_at=recorded_at, recorded_by=recorded_by, data=data, meta=meta)
+            if expected != hash_:
+                return VerifyReport(False, checked, position, "the stored event does not match its hash (changed after it was written)")
+            if version != heads.get(stream, 0) + 1:
+                return VerifyReport(False, checked, position, f"version {version} of {stream} does not follow {heads.get(stream, 0)}")
+            heads[stream] = version
+            prev = hash_
+            checked += 1
+        missing = {"events_no_update", "events_no_delete"} - triggers
+        if missing:
+            return VerifyReport(False, checked, None, f"append-only trigger(s) missing: {', '.join(sorted(missing))}")
+        return VerifyReport(True, checked)
+
+
+_REGISTRY: Registry | None = None
+
+
+def _default_registry() -> Registry:
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = Registry()
+    return _REGISTRY
+
+
+class _Batch:
+    """The state of one append transaction: chain tip, stream heads, catalogue, pending rows."""
+
+    def __init__(self, store: EventStore, *, file: str | None) -> None:
+        self.store, self.conn, self.registry, self.file = store, store.conn, store.registry, file
+        row = self.conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+        self.position, self.tip = (row[0], row[1]) if row else (0, GENESIS)
+        self.was_empty = row is None
+        self.catalogue = store.catalogue()
+        self.heads: dict[str, int] = {}
+        self.targets: dict[tuple[str | None, int], RefTarget] = {}
+        self.targets_by_id: dict[str, RefTarget] = {}
+        self.rows: list[tuple] = []
+        self.pending_ids: dict[str, tuple] = {}
+        self.appended = self.skipped = 0
+        self.first_position: int | None = None
+        self.last_position: int | None = None
+        self.now = utc_now()
+
+    # RefResolver ------------------------------------------------------------------------------
+    def by_version(self, case: str, version: int) -> RefTarget | None:
+        key = (case, version)
+        if key not in self.targets:
+            row = self.conn.execute("SELECT event_id, stream, version, type, schema_version, data FROM events "
+                                    "WHERE stream = ? AND version = ?", (f"case:{case}", version)).fetchone()
+            if row is None:
+                return None
+            self._remember(self._target(row))
+        return self.targets[key]
+
+    def by_id(self, event_id: str) -> RefTarget | None:
+        if event_id not in self.targets_by_id:
+            row = self.conn.execute("SELECT event_id, stream, version, type, schema_version, data FROM events "
+                                    "WHERE event_id = ?", (event_id,)).fetchone()
+            if row is None:
+                return None
+            self._remember(self._target(row))
+        return self.targets_by_id[event_id]
+
+    def _target(self, row: Sequence[Any]) -> RefTarget:
+        event_id, stream, version, type_, schema_version, data = row
+        _, data = self.registry.upcast(type_, schema_version, json.loads(data))
+        return RefTarget(event_id, case_of(stream), version, type_, effect_variables(type_, data))
+
+    def _remember(self, target: RefTarget) -> None:
+        if len(self.targets) > 50_000:  # bound memory on huge imports; the database has them all
+            self.targets.clear()
+            self.targets_by_id.clear()
+        self.targets[(target.case, target.version)] = target
+        self.targets_by_id[target.event_id] = target
+
+    # appending --------------------------------------------------------------------------------
+    def add_chunk(self, chunk: list[NewEvent]) -> None:
+        stored = self._stored_ids([event.event_id.lower() for event in chunk
+                                   if isinstance(event.event_id, str)])
+        for event in chunk:
+            try:
+                self._add(event, stored)
+            except PathwaysError as error:
+                raise error.located(file=self.file, line=event.line)
+        if self.rows:
+            self.conn.executemany(INSERT, self.rows)
+            self.rows = []
+            self.pending_ids = {}
+
+    def _stored_ids(self, ids: list[str]) -> dict[str, tuple]:
+        if self.was_empty and self.appended == 0 or not ids:
+            return {}
+        found: dict[str, tuple] = {}
+        for start in range(0, len(ids), 900):
+            part = ids[start:start + 900]
+            sql = ("SELECT event_id, stream, type, schema_version, occurred, data, meta FROM events "
+                   f"WHERE event_id IN ({','.join('?' * len(part))})")
+            for row in self.conn.execute(sql, part):
+                found[row[0]] = row[1:]
+        return found
+
+    def _add(self, event: NewEvent, stored: dict[str, tuple]) -> None:
+        stream, type_ = event.stream, event.type
+        if not isinstance(type_, str) or not type_:
+            raise InvalidEvent("is required: the event type", field="type")
+        latest = self.registry.latest(type_)
+        case = _check_stream(stream, self.registry.stream_kind(type_), type_)
+        schema_version = latest if event.schema_version is None else event.schema_version
+        if not isinstance(schema_version, int) or not 1 <= schema_version <= latest:
+            raise InvalidEvent(f"{type_} has no schema version {schema_version!r} (newest is {latest})",
+                               field="schema_version")
+        if not isinstance(event.data, dict):
+            raise InvalidEvent("must be a JSON object", field="data")
+        if not isinstance(event.meta, dict):
+            raise InvalidEvent("must be a JSON object", field="meta")
+        if event.occurred is not None:
+            try:
+                dates.validate(event.occurred)
+            except ValueError as error:
+                raise InvalidEvent(str(error), field="occurred") from None
+        if event.recorded_by is not None and not isinstance(event.recorded_by, str):
+            raise InvalidEvent("must be a string", field="recorded_by")
+        data_json, meta_json = canonical_json(event.data), canonical_json(event.meta)
+        event_id = _event_id(event.event_id)
+        if event_id is not None:
+            previous = self.pending_ids.get(event_id) or stored.get(event_id)
+            if previous is not None:
+                if previous == (stream, type_, schema_version, event.occurred, data_json, meta_json):
+                    self.skipped += 1
+                    return
+                raise Conflict(f"event id {event_id} is already stored with different content", field="event_id")
+        else:
+            event_id = str(uuid.uuid4())
+        recorded_at = self.now
+        if event.recorded_at is not None:
+            try:
+                recorded_at = parse_timestamp(event.recorded_at)
+            except ValueError as error:
+                raise InvalidEvent(str(error), field="recorded_at") from None
+
+        head = self.heads.get(stream)
+        if head is None:
+            head = 0 if self.was_empty and self.appended == 0 else self.store.head(stream)
+        version = head + 1
+        if event.expected_version is not None and event.expected_version != head:
+            raise VersionConflict(f"expected {stream} at version {event.expected_version}, but it is at {head}",
+                                  field="version")
+        if case is not None:
+            if version == 1 and type_ != "CaseOpened":
+                raise UnknownCase(f"case '{case}' is not opened: its first event must be CaseOpened", field="case")
+            if version > 1 and type_ == "CaseOpened":
+                raise InvalidEvent(f"case '{case}' is already opened", field="type")
+        check_payload(self.registry, self.catalogue, self, type_=type_, version=schema_version,
+                      data=event.data, case=case, stream_version=version)
+        if type_ in catalogue_mod.DEFINES:
+            self.catalogue = self.catalogue.with_definition(type_, event.data)
+
+        self.position += 1
+        prev_hash = self.tip
+        self.tip = chain_hash(prev_hash, event_id=event_id, stream=stream, version=version, type=type_,
+                              schema_version=schema_version, occurred=event.occurred,
+                              recorded_at=recorded_at, recorded_by=event.recorded_by,
+                              data=data_json, meta=meta_json)
+        self.rows.append((self.position, event_id, stream, version, type_, schema_version, event.occurred,
+                          recorded_at, event.recorded_by, data_json, meta_json, prev_hash, self.tip))
+        self.pending_ids[event_id] = (stream, type_, schema_version, event.occurred, data_json, meta_json)
+        self.heads[stream] = version
+        if case is not None:
+            _, upcast = self.registry.upcast(type_, schema_version, event.data)
+            self._remember(RefTarget(event_id, case, version, type_, effect_variables(type_, upcast)))
+        self.appended += 1
+        self.first_position = self.first_position or self.position
+        self.last_position = self.position
+
+
+class VersionConflict(Conflict):
+    """The stream is not at the version the writer expected. Issue #2 asks exit 2 for it (bad input)."""
+
+    exit_code = 2
+
+
+def _check_stream(stream: Any, kind: str, type_: str) -> str | None:
+    if stream == CATALOGUE_STREAM:
+        if kind != "catalogue":
+            raise InvalidEvent(f"{type_} belongs in a case stream, not the catalogue", field="case")
+        return None
+    case = case_of(stream) if isinstance(stream, str) else None
+    if case is None or not is_case_id(case):
+        raise InvalidEvent(f"invalid case id {case if case is not None else stream!r}: use 1-64 letters, digits, "
+                           "'.', '_' or '-', starting with a letter or digit", field="case")
+    if kind != "case":
+        raise InvalidEvent(f"{type_} belongs in the catalogue stream, not a case", field="case")
+    return case
+
+
+def _event_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or str(parsed) != value.lower():
+        raise InvalidEvent(f"{value!r} is not a UUID", field="event_id")
+    return str(parsed)

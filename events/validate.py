@@ -1,0 +1,205 @@
+"""Payload validation (JSON Schema plus catalogue keys, dates and refs) and upcasting on read.
+
+The schema documents carry three annotations of ours, so the rules live with the data:
+`x-catalogue` (the value is a key of that catalogue), `x-ref` (an event ref, checked against
+the case's earlier events) and `x-date` (a partial date). `x-stream` says which stream a type
+belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+import attrs
+
+import schemas
+
+from . import dates
+from .catalogue import Catalogue
+from .errors import InvalidEvent
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+_REF = re.compile(r"^(?:(?P<case>[A-Za-z0-9][A-Za-z0-9._-]{0,63})#(?P<version>[1-9][0-9]*)|(?P<id>[0-9a-fA-F-]{36}))"
+                  r"(?::(?P<variable>[a-z0-9][a-z0-9-]*))?$")
+
+
+@attrs.frozen
+class Ref:
+    """A parsed event ref: `CASE#VERSION` or an event id, optionally naming one effect variable."""
+
+    case: str | None
+    version: int | None
+    event_id: str | None
+    variable: str | None
+
+    @classmethod
+    def parse(cls, text: str) -> "Ref":
+        match = _REF.match(text)
+        if not match:
+            raise ValueError(f"'{text}' is not an event ref (CASE#VERSION or an event id)")
+        version = match["version"]
+        return cls(match["case"], int(version) if version else None,
+                   match["id"].lower() if match["id"] else None, match["variable"])
+
+
+@attrs.frozen
+class RefTarget:
+    """What validation needs to know of a referenced event."""
+
+    event_id: str
+    case: str | None
+    version: int
+    type: str
+    effect_variables: frozenset[str]
+
+
+class RefResolver(Protocol):
+    def by_version(self, case: str, version: int) -> RefTarget | None: ...
+    def by_id(self, event_id: str) -> RefTarget | None: ...
+
+
+def effect_variables(event_type: str, data: Mapping[str, Any]) -> frozenset[str]:
+    """The variables an event says it moved (contacts, absences, state observations)."""
+    if event_type == "StateObserved":
+        return frozenset([data["variable"]])
+    return frozenset(effect["variable"] for effect in data.get("effects", ()))
+
+
+def _probes(schema: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, Any]]:
+    for mark in ("x-catalogue", "x-ref", "x-date"):
+        if mark in schema:
+            yield path, mark, schema[mark]
+    for name, sub in schema.get("properties", {}).items():
+        yield from _probes(sub, path + (name,))
+    if "items" in schema:
+        yield from _probes(schema["items"], path + ("*",))
+
+
+def _values(data: Any, path: tuple[str, ...], where: str = "data") -> Iterator[tuple[str, Any]]:
+    if not path:
+        yield where, data
+    elif path[0] == "*":
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                yield from _values(item, path[1:], f"{where}[{index}]")
+    elif isinstance(data, Mapping) and path[0] in data:
+        yield from _values(data[path[0]], path[1:], f"{where}.{path[0]}")
+
+
+class Registry:
+    """Event schemas by (type, version), their validators, and the upcasters between versions."""
+
+    def __init__(self, documents: Mapping[tuple[str, int], Mapping[str, Any]] | None = None) -> None:
+        self._documents = dict(schemas.event_schemas() if documents is None else documents)
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._validators: dict[tuple[str, int], Any] = {}
+        self._probe_cache: dict[tuple[str, int], list] = {}
+
+    def add_schema(self, type_: str, version: int, document: Mapping[str, Any],
+                   upcaster: Upcaster | None = None) -> None:
+        """Add a type version; a version above 1 needs the upcaster from the version below it."""
+        if version > 1 and upcaster is None:
+            raise ValueError(f"{type_} v{version} needs an upcaster from v{version - 1}")
+        self._documents[(type_, version)] = document
+        if upcaster is not None:
+            self._upcasters[(type_, version - 1)] = upcaster
+
+    def types(self) -> list[str]:
+        return sorted({type_ for type_, _ in self._documents})
+
+    def latest(self, type_: str) -> int:
+        versions = [version for known, version in self._documents if known == type_]
+        if not versions:
+            raise InvalidEvent(f"unknown event type '{type_}' (known: {', '.join(self.types())})", field="type")
+        return max(versions)
+
+    def stream_kind(self, type_: str) -> str:
+        return self._documents[(type_, self.latest(type_))].get("x-stream", "case")
+
+    def upcast(self, type_: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Bring a payload from its stored version to the newest one, one step at a time."""
+        latest = self.latest(type_)
+        while version < latest:
+            data = self._upcasters[(type_, version)](data)
+            version += 1
+        return version, data
+
+    def check_schema(self, type_: str, version: int, data: Any) -> None:
+        if (type_, version) not in self._documents:
+            raise InvalidEvent(f"{type_} has no schema version {version}", field="schema_version")
+        validator = self._validators.get((type_, version))
+        if validator is None:
+            from jsonschema.validators import validator_for
+
+            document = self._documents[(type_, version)]
+            validator = validator_for(document)(document)
+            self._validators[(type_, version)] = validator
+        error = next(iter(validator.iter_errors(data)), None)
+        if error is not None:
+            raise _schema_error(error)
+
+    def probes(self, type_: str, version: int) -> list[tuple[tuple[str, ...], str, Any]]:
+        key = (type_, version)
+        if key not in self._probe_cache:
+            self._probe_cache[key] = list(_probes(self._documents[key]))
+        return self._probe_cache[key]
+
+
+def _schema_error(error: Any) -> InvalidEvent:
+    path = "data" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return InvalidEvent(f"unknown key '{unknown[0]}'" if unknown else error.message,
+                            field=f"{path}.{unknown[0]}" if unknown else path)
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        name = missing[0] if missing else "?"
+        return InvalidEvent("is required but missing", field=f"{path}.{name}")
+    if error.validator == "enum":
+        allowed = ", ".join(str(value) for value in error.validator_value)
+        return InvalidEvent(f"{error.instance!r} is not one of: {allowed}", field=path)
+    return InvalidEvent(error.message, field=path)
+
+
+def check_payload(registry: Registry, catalogue: Catalogue, resolver: RefResolver, *,
+                  type_: str, version: int, data: Any, case: str | None, stream_version: int) -> None:
+    """Schema, catalogue keys, partial dates and refs of one payload; raises InvalidEvent."""
+    registry.check_schema(type_, version, data)
+    for path, mark, argument in registry.probes(type_, version):
+        for field, value in _values(data, path):
+            if mark == "x-catalogue":
+                if not catalogue.has(argument, value):
+                    raise InvalidEvent(f"unknown {argument[:-1]} '{value}'", field=field)
+            elif mark == "x-date":
+                try:
+                    dates.validate(value)
+                except ValueError as error:
+                    raise InvalidEvent(str(error), field=field) from None
+            elif mark == "x-ref":
+                _check_ref(resolver, value, field=field, case=case, stream_version=stream_version,
+                           retracting=type_ == "EventRetracted")
+
+
+def _check_ref(resolver: RefResolver, text: str, *, field: str, case: str | None,
+               stream_version: int, retracting: bool) -> None:
+    try:
+        ref = Ref.parse(text)
+    except ValueError as error:
+        raise InvalidEvent(str(error), field=field) from None
+    if ref.case is not None and ref.case != case:
+        raise InvalidEvent(f"ref '{text}' points into another case; refs stay within case '{case}'", field=field)
+    if ref.version is not None and ref.version >= stream_version:
+        raise InvalidEvent(f"ref '{text}' points to this or a later event (this event is #{stream_version})", field=field)
+    target = resolver.by_version(case, ref.version) if ref.version is not None else resolver.by_id(ref.event_id)
+    if target is None:
+        raise InvalidEvent(f"ref '{text}' points to no event", field=field)
+    if target.case != case:
+        raise InvalidEvent(f"ref '{text}' points into another case; refs stay within case '{case}'", field=field)
+    if target.version >= stream_version:
+        raise InvalidEvent(f"ref '{text}' points to a later event (#{target.version})", field=field)
+    if ref.variable is not None and ref.variable not in target.effect_variables:
+        raise InvalidEvent(f"ref '{text}': event #{target.version} has no effect on '{ref.variable}'", field=field)
+    if retracting and target.type in ("CaseOpened", "EventRetracted"):
+        raise InvalidEvent(f"a {target.type} event cannot be retracted", field=field)

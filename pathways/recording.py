@@ -1,0 +1,73 @@
+"""Friendly command-line values (`trust:down`, `#3`, `effort:employment:+`) turned into event payloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from events.envelope import NewEvent, case_stream
+from events.errors import InvalidEvent
+
+_SHORT_REF = re.compile(r"^#?(?P<version>[1-9][0-9]*)(?P<rest>:.*)?$")
+
+
+def expand_ref(case: str, text: str, *, flag: str) -> str:
+    """`#3` or `3` (optionally `:VARIABLE`) within CASE becomes `CASE#3`; full refs pass unchanged."""
+    if not isinstance(text, str) or not text:
+        raise InvalidEvent("an empty ref", field=flag)
+    match = _SHORT_REF.match(text)
+    if match:
+        return f"{case}#{match['version']}{match['rest'] or ''}"
+    return text
+
+
+def parse_effect(text: str) -> dict[str, str]:
+    """`VARIABLE:up|down|none` (also `VARIABLE+`, `VARIABLE-`)."""
+    if text.endswith(("+", "-")) and ":" not in text:
+        return {"variable": text[:-1], "direction": "up" if text.endswith("+") else "down"}
+    variable, sep, direction = text.rpartition(":")
+    if not sep or direction not in ("up", "down", "none") or not variable:
+        raise InvalidEvent(f"'{text}' is not VARIABLE:up, VARIABLE:down or VARIABLE:none", field="--effect")
+    return {"variable": variable, "direction": direction}
+
+
+def parse_link(text: str) -> dict[str, str]:
+    """`FROM:TO:+` or `FROM:TO:-`."""
+    parts = text.split(":")
+    if len(parts) != 3 or parts[2] not in ("+", "-") or not all(parts[:2]):
+        raise InvalidEvent(f"'{text}' is not FROM:TO:+ or FROM:TO:-", field="--link")
+    return {"from": parts[0], "to": parts[1], "sign": parts[2]}
+
+
+def parse_pairs(items: Iterable[str], *, flag: str) -> dict[str, str]:
+    """Repeated `KEY=VALUE` options as a mapping."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidEvent(f"'{item}' is not KEY=VALUE", field=flag)
+        pairs[key] = value
+    return pairs
+
+
+def parse_confidence(text: str | None) -> str | float | None:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def payload(**fields: Any) -> dict[str, Any]:
+    """Drop the options the user did not give (None, empty lists and mappings)."""
+    return {key.replace("_", "-") if key == "policy_assessment" else key: value
+            for key, value in fields.items() if value is not None and value != [] and value != {}}
+
+
+def new_event(case: str, type_: str, data: Mapping[str, Any], *, occurred: str | None = None,
+              recorded_by: str | None = None, meta: Mapping[str, Any] | None = None,
+              expected_version: int | None = None) -> NewEvent:
+    return NewEvent(stream=case_stream(case), type=type_, data=dict(data), occurred=occurred,
+                    recorded_by=recorded_by, meta=dict(meta or {}), expected_version=expected_version)
