@@ -157,6 +157,10 @@ def _schema_error(error: Any) -> InvalidEvent:
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         name = missing[0] if missing else "?"
         return InvalidEvent("is required but missing", field=f"{path}.{name}")
+    if error.validator == "pattern" and error.schema.get("x-date"):
+        return InvalidEvent(f"{error.instance!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD", field=path)
+    if error.validator == "pattern" and error.schema.get("x-ref"):
+        return InvalidEvent(f"{error.instance!r} is not an event ref (CASE#VERSION or an event id)", field=path)
     if error.validator == "enum":
         allowed = ", ".join(str(value) for value in error.validator_value)
         return InvalidEvent(f"{error.instance!r} is not one of: {allowed}", field=path)

@@ -1,0 +1,47 @@
+"""An import killed with SIGKILL half-way leaves the log verified and without any of that import."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from events.store import EventStore
+
+
+def _big_import(path: Path, cases: int) -> None:
+    with path.open("w") as out:
+        for index in range(cases):
+            case = f"k{index}"
+            out.write(json.dumps({"type": "CaseOpened", "case": case,
+                                  "data": {"origin": "TR", "motive": "family", "arrival": "1980"}}) + "\n")
+            for step in range(9):
+                out.write(json.dumps({"type": "ContactRecorded", "case": case, "occurred": f"{1981 + step}",
+                                      "data": {"actor": "municipality", "kind": "obligation-letter",
+                                               "effects": [{"variable": "pressure", "direction": "up"}],
+                                               **({"because": [f"{case}#{step + 1}"]} if step else {})}}) + "\n")
+
+
+def test_sigkill_mid_import_leaves_nothing_of_it(db, tmp_path, cli):
+    cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
+    before = cli.log()
+    source = tmp_path / "big.jsonl"
+    _big_import(source, 20_000)
+    process = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "import", str(source),
+                                "--db", str(db)], cwd=Path(__file__).parent.parent,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wal = Path(f"{db}-wal")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < 2_000_000):
+        time.sleep(0.02)
+    assert process.poll() is None, "the import finished before it could be killed; make the file bigger"
+    assert wal.stat().st_size >= 2_000_000, "the import wrote nothing before the deadline"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    with EventStore(db) as store:
+        report = store.verify()
+    assert report.ok and report.checked == len(before)
+    assert cli.log() == before
