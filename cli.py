@@ -358,6 +358,95 @@ def verify(as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
         raise typer.Exit(1)
 
 
+# -- projections -------------------------------------------------------------------------------
+
+AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Domain date: the state at that point (YYYY[-MM[-DD]]).")]
+RecordedOption = Annotated[Optional[str], typer.Option("--recorded-before", help="Only what was recorded before this UTC timestamp.")]
+ResetOption = Annotated[int, typer.Option("--reset-years", envvar="PATHWAYS_RESET_YEARS", min=0, help="Length of the reset phase after arrival.")]
+BoundOption = Annotated[int, typer.Option("--loop-bound", envvar="PATHWAYS_LOOP_BOUND", min=2, help="Longest loop (in variables) to enumerate.")]
+
+
+def _settings(reset_years: int, loop_bound: int):
+    from pathways.pathway import Settings
+
+    return Settings(reset_years=reset_years, loop_bound=loop_bound)
+
+
+def _analyses(db: Path, settings: Any, *, case: str | None = None, as_of: str | None = None,
+              recorded_before: str | None = None) -> list:
+    from pathways import service
+
+    with _store(db, create=False) as store, _progress("projecting", store.last_position()) as advance:
+        return service.analyses(store, settings, case=case, as_of=as_of, recorded_before=recorded_before,
+                                progress=advance)
+
+
+@app.command()
+@friendly
+def rebuild(reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: JsonOption = False,
+            db: DbOption = DEFAULT_DB) -> None:
+    """Replay the whole log into the projection tables."""
+    import time
+
+    from pathways import service
+
+    started = time.perf_counter()
+    with _store(db, create=False) as store, _progress("rebuilding", store.last_position()) as advance:
+        result = service.rebuild(store, _settings(reset_years, loop_bound), advance)
+    seconds = time.perf_counter() - started
+    if as_json:
+        _print_json({"cases": result.cases, "position": result.position, "seconds": round(seconds, 3)})
+    else:
+        typer.echo(f"rebuilt {result.cases} cases up to position {result.position} in {seconds:.2f}s")
+
+
+@app.command()
+@friendly
+def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: AsOfOption = None,
+         recorded_before: RecordedOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
+         as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+    """A case: profile, timeline with phases and regimes, state, loops and the researchers' readings."""
+    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before)
+    if as_json:
+        _print_json(found[0].to_json())
+        return
+    from pathways import views
+
+    _console().print(views.case_view(found[0]))
+
+
+@app.command()
+@friendly
+def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None, as_of: AsOfOption = None,
+          recorded_before: RecordedOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
+          as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+    """The feedback loops of one case or of all, classified."""
+    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before)
+    every = [loop for analysis in found for loop in analysis.loops]
+    if as_json:
+        _print_json([loop.to_json() for loop in every])
+        return
+    from pathways import views
+
+    _console().print(views.loops_table(every))
+
+
+@app.command()
+@friendly
+def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, reset_years: ResetOption = 3,
+            loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+    """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; transitions; agreement."""
+    from pathways.patterns import summarise
+
+    result = summarise(_analyses(db, _settings(reset_years, loop_bound), as_of=as_of, recorded_before=recorded_before))
+    if as_json:
+        _print_json(result.to_json())
+        return
+    from pathways import views
+
+    _console().print(views.summary_view(result))
+
+
 def main() -> None:
     app()
 

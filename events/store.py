@@ -146,23 +146,30 @@ class EventStore:
         row = self.conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
         return row[0] or 0
 
+    def streams_after(self, position: int, until: int) -> set[str]:
+        """The streams that received events in (position, until]: what a catch-up must recompute."""
+        rows = self.conn.execute("SELECT DISTINCT stream FROM events WHERE position > ? AND position <= ?",
+                                 (position, until))
+        return {stream for (stream,) in rows}
+
     def cases(self) -> list[str]:
         rows = self.conn.execute("SELECT DISTINCT stream FROM events WHERE stream LIKE 'case:%' ORDER BY stream")
         return [case_of(stream) for (stream,) in rows]
 
     def read(self, *, streams: Sequence[str] | None = None, after: int = 0, until: int | None = None,
-             recorded_before: str | None = None) -> Iterator[Event]:
-        """Events in log order (upcast to their newest schema), optionally filtered."""
+             recorded_before: str | None = None, by_stream: bool = False) -> Iterator[Event]:
+        """Events (upcast to their newest schema), optionally filtered; in log order, or with
+        `by_stream` grouped by stream in version order (one index scan, for projections)."""
         if streams is not None:
             for start in range(0, len(streams), 500):
                 part = list(streams[start:start + 500])
                 yield from self._read(f"stream IN ({','.join('?' * len(part))})", part,
-                                      after, until, recorded_before)
+                                      after, until, recorded_before, by_stream)
         else:
-            yield from self._read(None, [], after, until, recorded_before)
+            yield from self._read(None, [], after, until, recorded_before, by_stream)
 
     def _read(self, clause: str | None, params: list[Any], after: int, until: int | None,
-              recorded_before: str | None) -> Iterator[Event]:
+              recorded_before: str | None, by_stream: bool = False) -> Iterator[Event]:
         where = ["position > ?"]
         params = [after, *params]
         if clause:
@@ -173,7 +180,8 @@ class EventStore:
         if recorded_before is not None:
             where.append("recorded_at < ?")
             params.append(recorded_before)
-        sql = f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position"
+        order = "stream, version" if by_stream else "position"
+        sql = f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY {order}"
         for row in self.conn.execute(sql, params):
             yield self._event(row)
 

@@ -40,3 +40,106 @@ def log_table(events: Sequence[Event]) -> Table:
         table.add_row(str(event.position), event.ref, event.type, event.occurred or "",
                       Text(_summary(event)), event.hash[:10])
     return table
+
+
+VALENCE_STYLE = {"favourable": "green", "unfavourable": "red", "mixed": "yellow", "neutral": "grey62",
+                 "undetermined": "grey62"}
+
+
+def _valence(text: str | None) -> Text:
+    return Text(text or "", style=VALENCE_STYLE.get(text or "", ""))
+
+
+def loops_table(loops, title: str = "loops") -> Table:
+    table = Table(title=f"{title} ({len(loops)})")
+    for column in ("case", "id", "cycle", "polarity", "valence", "change", "closed by", "flags", "archetypes"):
+        table.add_column(column, overflow="fold")
+    for loop in loops:
+        cycle = " ".join(f"{v} ─{s}→" for v, s in zip(loop.variables, loop.signs)) + f" {loop.variables[0]}"
+        flags = ", ".join(name for name in ("reset_rooted", "anticipated", "ambiguous") if getattr(loop, name))
+        table.add_row(loop.case, loop.id, cycle, loop.polarity, _valence(loop.valence), loop.change,
+                      loop.closing_event, flags.replace("_", "-"), ", ".join(loop.archetypes))
+    return table
+
+
+def readings_table(readings) -> Table:
+    table = Table(title="the researchers' readings beside the computed loops")
+    for column in ("case", "reading", "cycle", "coded", "computed", "status"):
+        table.add_column(column, overflow="fold")
+    for reading in readings:
+        coded = f"{reading.polarity} {reading.valence or ''} {reading.change or ''}".strip()
+        style = {"agrees": "green", "disagrees": "red", "not-found": "yellow"}[reading.status]
+        wrong = [field for field, ok in reading.agreement.items() if not ok]
+        table.add_row(reading.case, reading.ref, " > ".join(reading.variables), coded, reading.matched or "-",
+                      Text(reading.status + (f" ({', '.join(wrong)})" if wrong else ""), style=style))
+    return table
+
+
+def case_view(analysis):
+    from rich.console import Group
+    from rich.panel import Panel
+
+    profile = analysis.pathway.profile
+    head = (f"[bold]{profile.case}[/]  origin {profile.origin}  motive {profile.motive}  "
+            f"arrival {profile.arrival or '?'}  cohort {profile.cohort}  "
+            f"{profile.events} events ({profile.retracted} retracted)")
+    timeline = Table(title="pathway", expand=True)
+    for column in ("#", "when", "phase", "regime", "step", "perceived", "effects", "because"):
+        timeline.add_column(column, overflow="fold")
+    for step in analysis.pathway.steps:
+        effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
+        timeline.add_row(step.ref.split("#")[-1], step.effective or "", step.phase or "", step.regime or "",
+                         Text(step.label), _valence(step.perceived), effects,
+                         " ".join("#" + ref.split("#", 1)[1] if "#" in ref else ref[:8] for ref in step.because))
+    final = analysis.pathway.steps[-1].state if analysis.pathway.steps else ()
+    state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
+    parts = [Panel(head), timeline, state, loops_table(analysis.loops)]
+    if analysis.beyond_bound:
+        parts.append(Text(f"{analysis.beyond_bound}{'+' if analysis.beyond_capped else ''} longer cycles beyond "
+                          "the length bound (raise --loop-bound to see them)", style="yellow"))
+    if analysis.readings:
+        parts.append(readings_table(analysis.readings))
+    return Group(*parts)
+
+
+def _class_table(title: str, rows: dict[str, dict[str, int]]) -> Table:
+    table = Table(title=title)
+    table.add_column("")
+    classes = sorted({label for counts in rows.values() for label in counts})
+    for label in classes:
+        table.add_column(label.replace("/", "\n"), justify="right")
+    for key, counts in rows.items():
+        table.add_row(key, *(str(counts.get(label, "")) for label in classes))
+    return table
+
+
+def summary_view(summary):
+    from rich.console import Group
+
+    classes = Table(title=f"{summary.loops} loops in {summary.cases} cases")
+    for column in ("polarity", "valence", "change", "loops"):
+        classes.add_column(column, justify="right" if column == "loops" else "left")
+    for label, count in summary.classes.items():
+        polarity, valence, change = label.split("/")
+        classes.add_row(polarity, _valence(valence), change, str(count))
+    share = Text(f"cases with at least one dampening-unfavourable loop: {summary.cases_with_dampening_unfavourable}"
+                 f" of {summary.cases} ({summary.dampening_unfavourable_share:.0%})", style="bold")
+    archetypes = Table(title="archetypes")
+    archetypes.add_column("archetype")
+    archetypes.add_column("loops", justify="right")
+    for key, count in summary.archetypes.items():
+        archetypes.add_row(key, str(count))
+    transitions = Table(title="contact transitions (directly follows)")
+    for column in ("from", "to", "count"):
+        transitions.add_column(column, justify="right" if column == "count" else "left")
+    for a, b, n in summary.transitions[:15]:
+        transitions.add_row(a, b, str(n))
+    parts = [classes, share, _class_table("by motive", summary.by_motive),
+             _class_table("by arrival cohort", summary.by_cohort),
+             _class_table("by regime when the loop closed", summary.by_regime), archetypes, transitions]
+    if summary.readings:
+        agreement = summary.agreement()
+        parts += [readings_table(summary.readings),
+                  Text(f"agreement: {agreement['agrees']} of {agreement['readings']} readings agree, "
+                       f"{agreement['disagrees']} disagree, {agreement['not-found']} not found", style="bold")]
+    return Group(*parts)

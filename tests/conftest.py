@@ -22,7 +22,8 @@ class Cli:
         self.runner = CliRunner()
 
     def run(self, *args: str, input: str | None = None):
-        return self.runner.invoke(app, [*args, "--db", str(self.db)], input=input, catch_exceptions=False)
+        return self.runner.invoke(app, [*args, "--db", str(self.db)], input=input, catch_exceptions=False,
+                                  env={"COLUMNS": "200"})
 
     def ok(self, *args: str) -> str:
         result = self.run(*args)

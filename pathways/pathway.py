@@ -1,0 +1,207 @@
+"""A case's pathway: its profile and ordered steps, each with phase, policy regime and running state.
+
+Pure: a function of the case's events and the catalogue. Step order is by domain date, then by
+version. An event without a date takes the date of the event before it in its stream (a
+CaseOpened without one takes its arrival, an absence its start), so undated coding stays where
+it was written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from events import dates
+from events.catalogue import Catalogue
+from events.envelope import Event
+from events.validate import Ref
+
+PHASES = ("pre-arrival", "reset", "settled")
+EFFECT_TYPES = ("ContactRecorded", "ContactAbsent", "StateObserved")
+DIRECTION_VALUE = {"up": 1, "down": -1, "none": 0}
+
+
+@attrs.frozen
+class Settings:
+    """Analysis settings that change projections (stored with the checkpoint)."""
+
+    reset_years: int = 3
+    loop_bound: int = 8
+
+
+@attrs.frozen
+class Profile:
+    case: str
+    origin: str | None
+    arrival: str | None
+    motive: str | None
+    notes: str | None
+    cohort: str
+    events: int
+    retracted: int
+
+
+@attrs.frozen
+class Step:
+    """One live event of the case in pathway order (CaseOpened and retractions are not steps)."""
+
+    case: str
+    order: int
+    ref: str
+    event_id: str
+    version: int
+    type: str
+    occurred: str | None
+    effective: str | None
+    phase: str | None
+    regime: str | None
+    actor: str | None = None
+    role: str | None = None
+    kind: str | None = None
+    outcome: str | None = None
+    perceived: str | None = None
+    discretion: str | None = None
+    effects: tuple[tuple[str, str], ...] = ()
+    because: tuple[str, ...] = ()
+    quote: str | None = None
+    label: str = ""
+    state: tuple[tuple[str, int], ...] = ()
+    data: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen
+class Pathway:
+    profile: Profile
+    steps: tuple[Step, ...]
+
+
+def live_events(events: Sequence[Event], as_of: str | None = None) -> tuple[list[Event], int]:
+    """The case's events minus retracted ones (and retractions), up to the as-of date; and the number retracted."""
+    retracted_ids: set[str] = set()
+    retracted_versions: set[int] = set()
+    for event in events:
+        if event.type == "EventRetracted":
+            ref = Ref.parse(event.data["ref"])
+            if ref.version is not None:
+                retracted_versions.add(ref.version)
+            else:
+                retracted_ids.add(ref.event_id)
+    live = [e for e in events if e.type != "EventRetracted"
+            and e.version not in retracted_versions and e.event_id not in retracted_ids]
+    retracted = len(events) - len(live) - sum(1 for e in events if e.type == "EventRetracted")
+    if as_of is not None:
+        limit = dates.last_day(as_of)
+        effective = effective_dates(live)
+        live = [e for e in live if effective[e.version] is None or dates.first_day(effective[e.version]) <= limit]
+    return live, retracted
+
+
+def effective_dates(events: Sequence[Event]) -> dict[int, str | None]:
+    """Version -> the date an event is placed at (its own, or inherited from the event before it)."""
+    placed: dict[int, str | None] = {}
+    previous: str | None = None
+    for event in sorted(events, key=lambda e: e.version):
+        own = event.occurred
+        if own is None and event.type == "CaseOpened":
+            own = event.data.get("arrival")
+        if own is None and event.type == "ContactAbsent":
+            own = event.data.get("from")
+        previous = own or previous
+        placed[event.version] = previous
+    return placed
+
+
+def phase_of(effective: str | None, arrival: str | None, reset_years: int) -> str | None:
+    """pre-arrival before the arrival date, reset for `reset_years` after it, settled after that.
+
+    A coarse date that contains the arrival (1995 for an arrival in 1995-06) counts as reset,
+    not pre-arrival: the study codes such contacts as part of the arrival.
+    """
+    if effective is None or arrival is None:
+        return None
+    start = dates.first_day(arrival)
+    if dates.last_day(effective) < start:
+        return "pre-arrival"
+    if dates.first_day(effective) < dates.add_years(start, reset_years):
+        return "reset"
+    return "settled"
+
+
+def regime_of(effective: str | None, motive: str | None, catalogue: Catalogue) -> str | None:
+    """The latest regime in force on that date whose `applies_to` holds the migrant's motive."""
+    if effective is None:
+        return None
+    day = dates.first_day(effective)
+    chosen: tuple[dt.date, str] | None = None
+    for regime in catalogue.regimes:
+        if motive is not None and motive not in regime.get("applies_to", [motive]):
+            continue
+        start = dates.first_day(regime["from"])
+        if start <= day and (chosen is None or start >= chosen[0]):
+            chosen = (start, regime["key"])
+    return chosen[1] if chosen else None
+
+
+def cohort_of(arrival: str | None) -> str:
+    return f"{dates.parse(arrival)[0] // 10 * 10}s" if arrival else "unknown"
+
+
+def effects_of(event: Event) -> tuple[tuple[str, str], ...]:
+    """(variable, direction) pairs an event reports; a StateObserved without a direction reports none."""
+    if event.type == "StateObserved":
+        direction = event.data.get("direction")
+        return ((event.data["variable"], direction),) if direction else ()
+    if event.type in EFFECT_TYPES:
+        return tuple((effect["variable"], effect["direction"]) for effect in event.data.get("effects", ()))
+    return ()
+
+
+def label_of(event: Event) -> str:
+    data = event.data
+    if event.type == "ContactRecorded":
+        return f"{data['actor']}: {data['kind']}"
+    if event.type == "ContactAbsent":
+        return f"no contact{' with ' + data['actor'] if data.get('actor') else ''} {data['from']}..{data.get('to', '')}"
+    if event.type == "StateObserved":
+        return f"{data['variable']} {data.get('direction') or data.get('level', '')}".strip()
+    if event.type == "ExpectationFormed":
+        return "expects " + ", ".join(f"{l['from']} {l['sign']}> {l['to']}" for l in data["links"])
+    if event.type == "LinkCoded":
+        return f"link {data['from']} {data['sign']}> {data['to']}"
+    if event.type == "LoopCoded":
+        return f"reading: {' > '.join(data['variables'])} ({data['polarity']})"
+    return event.type
+
+
+def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: Catalogue,
+                  settings: Settings = Settings()) -> Pathway:
+    """Profile and ordered steps of one case from its live events."""
+    opened = next((e for e in live if e.type == "CaseOpened"), None)
+    info = opened.data if opened else {}
+    arrival, motive = info.get("arrival"), info.get("motive")
+    profile = Profile(case, info.get("origin"), arrival, motive, info.get("notes"), cohort_of(arrival),
+                      len(live), retracted)
+    effective = effective_dates(live)
+    ordered = sorted((e for e in live if e.type != "CaseOpened"),
+                     key=lambda e: (dates.sort_key(effective[e.version]) if effective[e.version] else (0, 0, 0),
+                                    e.version))
+    running: dict[str, int] = {}
+    steps = []
+    for order, event in enumerate(ordered, start=1):
+        effects = effects_of(event)
+        for variable, direction in effects:
+            running[variable] = running.get(variable, 0) + DIRECTION_VALUE[direction]
+        when = effective[event.version]
+        data = event.data
+        steps.append(Step(
+            case=case, order=order, ref=event.ref, event_id=event.event_id, version=event.version,
+            type=event.type, occurred=event.occurred, effective=when,
+            phase=phase_of(when, arrival, settings.reset_years), regime=regime_of(when, motive, catalogue),
+            actor=data.get("actor"), role=data.get("role"), kind=data.get("kind"), outcome=data.get("outcome"),
+            perceived=data.get("perceived"), discretion=data.get("discretion"), effects=effects,
+            because=tuple(data.get("because", ())), quote=data.get("quote"), label=label_of(event),
+            state=tuple(sorted(running.items())), data=data))
+    return Pathway(profile, tuple(steps))

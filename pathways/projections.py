@@ -1,0 +1,291 @@
+"""The projection runner: read-model tables beside the log, kept current from a checkpoint.
+
+Every table is a function of the log. `rebuild` replays everything; `catch_up` recomputes only the
+cases whose streams received events after the checkpoint (all cases when the catalogue changed or
+the settings differ from the ones the tables were built with). Rows and the checkpoint are written
+in one transaction, so a reader never sees tables ahead of or behind their checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import groupby
+from typing import Any
+
+import attrs
+
+from events.catalogue import Catalogue
+from events.envelope import CATALOGUE_STREAM, Event, case_of, case_stream
+from events.errors import UnknownCase
+from events.store import EventStore
+
+from .analysis import CaseAnalysis, analyse_case
+from .causal import CausalGraph, Edge
+from .classify import Loop, Reading
+from .pathway import Pathway, Profile, Settings, Step
+
+NAME = "pathways"
+TABLES: dict[str, dict[str, Any]] = {
+    "case_profiles": {"columns": {"case": str, "origin": str, "arrival": str, "motive": str, "notes": str,
+                                  "cohort": str, "events": int, "retracted": int, "beyond_bound": int,
+                                  "beyond_capped": int}, "pk": "case"},
+    "pathway_steps": {"columns": {"case": str, "ord": int, "ref": str, "event_id": str, "version": int,
+                                  "type": str, "occurred": str, "effective": str, "phase": str, "regime": str,
+                                  "actor": str, "role": str, "kind": str, "outcome": str, "perceived": str,
+                                  "discretion": str, "effects": str, "because": str, "quote": str,
+                                  "label": str, "state": str, "data": str}, "pk": ("case", "ord")},
+    "causal_edges": {"columns": {"case": str, "source": str, "target": str, "sign": int, "ambiguous": int,
+                                 "origins": str, "evidence": str, "emerged": int},
+                     "pk": ("case", "source", "target")},
+    "loops": {"columns": {"case": str, "id": str, "variables": str, "signs": str, "polarity": str,
+                          "valence": str, "change": str, "closing_event": str, "closing_order": int,
+                          "reset_rooted": int, "anticipated": int, "ambiguous": int, "archetypes": str,
+                          "evidence": str}, "pk": ("case", "id")},
+    "loop_readings": {"columns": {"case": str, "ref": str, "variables": str, "polarity": str, "valence": str,
+                                  "change": str, "matched": str, "agreement": str}, "pk": ("case", "ref")},
+}
+STATE_TABLE = "projection_state"
+FLUSH_ROWS = 20_000
+
+
+@attrs.frozen
+class CatchUp:
+    cases: int
+    position: int
+    rebuilt: bool
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Projector:
+    """Keeps the read-model tables of one store current, and reads them back as result objects."""
+
+    def __init__(self, store: EventStore, settings: Settings = Settings()) -> None:
+        self.store, self.conn, self.settings = store, store.conn, settings
+        self._ensure_tables()
+
+    def _ensure_tables(self) -> None:
+        db = self.store.db
+        existing = set(db.table_names())
+        for name, spec in TABLES.items():
+            if name not in existing:
+                db[name].create(spec["columns"], pk=spec["pk"])
+        if STATE_TABLE not in existing:
+            db[STATE_TABLE].create({"name": str, "position": int, "settings": str}, pk="name")
+        if "loops" not in existing:
+            db["loops"].create_index(["polarity", "valence", "change"], if_not_exists=True)
+
+    # -- keeping current -----------------------------------------------------------------------
+
+    def checkpoint(self) -> tuple[int, str | None]:
+        row = self.conn.execute(f"SELECT position, settings FROM {STATE_TABLE} WHERE name = ?", (NAME,)).fetchone()
+        return (row[0], row[1]) if row else (0, None)
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> CatchUp:
+        """Apply what the log gained since the checkpoint; recompute only the touched cases."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            last = self.store.last_position()
+            position, settings = self.checkpoint()
+            if settings != self._settings_text() or position > last:
+                result = self._rebuild(last, progress)
+            elif position == last:
+                result = CatchUp(0, last, False)
+            else:
+                streams = self.store.streams_after(position, last)
+                if CATALOGUE_STREAM in streams:
+                    result = self._rebuild(last, progress)
+                else:
+                    cases = sorted(case_of(stream) for stream in streams)
+                    self._delete(cases)
+                    catalogue = self.store.catalogue()
+                    events = self.store.read(streams=[case_stream(c) for c in cases], until=last, by_stream=True)
+                    count = self._write(self._analyse(events, catalogue), progress)
+                    self._save_checkpoint(last)
+                    result = CatchUp(count, last, False)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        return result
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> CatchUp:
+        """Drop every projected row and replay the whole log."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = self._rebuild(self.store.last_position(), progress)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        return result
+
+    def _rebuild(self, last: int, progress: Callable[[int], None] | None) -> CatchUp:
+        for name in TABLES:
+            self.conn.execute(f"DELETE FROM {name}")
+        events = (e for e in self.store.read(until=last, by_stream=True) if e.stream != CATALOGUE_STREAM)
+        count = self._write(self._analyse(events, self.store.catalogue()), progress)
+        self._save_checkpoint(last)
+        return CatchUp(count, last, True)
+
+    def _analyse(self, events: Iterable[Event], catalogue: Catalogue) -> Iterator[CaseAnalysis]:
+        for stream, group in groupby(events, key=lambda event: event.stream):
+            yield analyse_case(case_of(stream), list(group), catalogue, self.settings)
+
+    def _settings_text(self) -> str:
+        return _dumps(attrs.asdict(self.settings))
+
+    def _save_checkpoint(self, position: int) -> None:
+        self.conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (name, position, settings) VALUES (?, ?, ?)",
+                          (NAME, position, self._settings_text()))
+
+    def _delete(self, cases: Sequence[str]) -> None:
+        for start in range(0, len(cases), 500):
+            part = cases[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for name in TABLES:
+                self.conn.execute(f"DELETE FROM {name} WHERE \"case\" IN ({marks})", part)
+
+    def _write(self, analyses: Iterable[CaseAnalysis], progress: Callable[[int], None] | None) -> int:
+        buffers: dict[str, list[tuple]] = {name: [] for name in TABLES}
+        count = pending = 0
+        for analysis in analyses:
+            for name, rows in _rows(analysis).items():
+                buffers[name].extend(rows)
+                pending += len(rows)
+            count += 1
+            if pending >= FLUSH_ROWS:
+                self._flush(buffers)
+                pending = 0
+            if progress:
+                progress(analysis.pathway.profile.events)
+        self._flush(buffers)
+        return count
+
+    def _flush(self, buffers: dict[str, list[tuple]]) -> None:
+        for name, rows in buffers.items():
+            if rows:
+                columns = TABLES[name]["columns"]
+                sql = (f"INSERT INTO {name} ({', '.join(f'[{c}]' for c in columns)}) "
+                       f"VALUES ({', '.join('?' * len(columns))})")
+                self.conn.executemany(sql, rows)
+                rows.clear()
+
+    # -- reading back --------------------------------------------------------------------------
+
+    def cases(self) -> list[str]:
+        return [case for (case,) in self.conn.execute('SELECT "case" FROM case_profiles ORDER BY "case"')]
+
+    def load(self, case: str) -> CaseAnalysis:
+        """One case's analysis as stored; UnknownCase if the tables hold no such case."""
+        row = self.conn.execute('SELECT * FROM case_profiles WHERE "case" = ?', (case,)).fetchone()
+        if row is None:
+            raise UnknownCase(f"no case '{case}' in {self.store.path}", field="CASE")
+        return self._assemble(row, *(self._rows_of(name, [case]) for name in TABLES if name != "case_profiles"))
+
+    def load_all(self) -> Iterator[CaseAnalysis]:
+        cases = self.cases()
+        for start in range(0, len(cases), 500):
+            part = cases[start:start + 500]
+            marks = ",".join("?" * len(part))
+            profiles = self.conn.execute(f'SELECT * FROM case_profiles WHERE "case" IN ({marks}) ORDER BY "case"', part)
+            grouped = [self._grouped(name, part) for name in TABLES if name != "case_profiles"]
+            for row in profiles.fetchall():
+                yield self._assemble(row, *(group.get(row[0], []) for group in grouped))
+
+    def loops(self, case: str | None = None) -> list[Loop]:
+        if case is not None:
+            return list(self.load(case).loops)
+        rows = self.conn.execute('SELECT * FROM loops ORDER BY "case", closing_order, id')
+        return [_loop(row) for row in rows]
+
+    def _rows_of(self, name: str, cases: Sequence[str]) -> list[tuple]:
+        return self._grouped(name, cases).get(cases[0], [])
+
+    def _grouped(self, name: str, cases: Sequence[str]) -> dict[str, list[tuple]]:
+        order = {"pathway_steps": "ord", "causal_edges": "source, target", "loops": "closing_order, id",
+                 "loop_readings": "CAST(substr(ref, instr(ref, '#') + 1) AS INTEGER), ref"}[name]
+        marks = ",".join("?" * len(cases))
+        grouped: dict[str, list[tuple]] = {}
+        columns = ", ".join(f"[{c}]" for c in TABLES[name]["columns"])
+        for row in self.conn.execute(f'SELECT {columns} FROM {name} WHERE "case" IN ({marks}) ORDER BY "case", {order}',
+                                     list(cases)):
+            grouped.setdefault(row[0], []).append(row)
+        return grouped
+
+    @staticmethod
+    def _assemble(profile: Sequence[Any], steps: Sequence[tuple], edges: Sequence[tuple], loops: Sequence[tuple],
+                  readings: Sequence[tuple]) -> CaseAnalysis:
+        case, origin, arrival, motive, notes, cohort, events, retracted, beyond, capped = profile
+        return CaseAnalysis(
+            Pathway(Profile(case, origin, arrival, motive, notes, cohort, events, retracted),
+                    tuple(_step(row) for row in steps)),
+            CausalGraph(tuple(_edge(row) for row in edges)),
+            tuple(_loop(row) for row in loops), tuple(_reading(row) for row in readings), beyond, bool(capped))
+
+
+def _rows(analysis: CaseAnalysis) -> dict[str, list[tuple]]:
+    profile = analysis.pathway.profile
+    case = profile.case
+    return {
+        "case_profiles": [(case, profile.origin, profile.arrival, profile.motive, profile.notes, profile.cohort,
+                           profile.events, profile.retracted, analysis.beyond_bound, int(analysis.beyond_capped))],
+        "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
+                           s.regime, s.actor, s.role, s.kind, s.outcome, s.perceived, s.discretion,
+                           _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state), _dumps(s.data))
+                          for s in analysis.pathway.steps],
+        "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
+                          e.emerged) for e in analysis.graph.edges],
+        "loops": [(case, l.id, _dumps(l.variables), _dumps(l.signs), l.polarity, l.valence, l.change, l.closing_event,
+                   l.closing_order, int(l.reset_rooted), int(l.anticipated), int(l.ambiguous), _dumps(l.archetypes),
+                   _dumps(l.evidence)) for l in analysis.loops],
+        "loop_readings": [(case, r.ref, _dumps(r.variables), r.polarity, r.valence, r.change, r.matched,
+                           _dumps(r.agreement)) for r in analysis.readings],
+    }
+
+
+def _tuple(text: str) -> tuple:
+    return tuple(tuple(item) if isinstance(item, list) else item for item in json.loads(text))
+
+
+def _step(row: Sequence[Any]) -> Step:
+    (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
+     perceived, discretion, effects, because, quote, label, state, data) = row
+    return Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind,
+                outcome, perceived, discretion, _tuple(effects), _tuple(because), quote, label, _tuple(state),
+                json.loads(data))
+
+
+def _edge(row: Sequence[Any]) -> Edge:
+    _, source, target, sign, ambiguous, origins, evidence, emerged = row
+    return Edge(source, target, sign, bool(ambiguous), _tuple(origins), _tuple(evidence), emerged)
+
+
+def _loop(row: Sequence[Any]) -> Loop:
+    (case, id_, variables, signs, polarity, valence, change, closing_event, closing_order, reset_rooted, anticipated,
+     ambiguous, archetypes, evidence) = row
+    return Loop(case, id_, _tuple(variables), _tuple(signs), polarity, valence, change, closing_event,
+                bool(reset_rooted), bool(anticipated), bool(ambiguous), _tuple(archetypes), _tuple(evidence),
+                closing_order)
+
+
+def _reading(row: Sequence[Any]) -> Reading:
+    case, ref, variables, polarity, valence, change, matched, agreement = row
+    return Reading(case, ref, _tuple(variables), polarity, valence, change, matched, json.loads(agreement))
+
+
+def time_travel(store: EventStore, settings: Settings, *, cases: Sequence[str] | None = None,
+                as_of: str | None = None, recorded_before: str | None = None) -> Iterator[CaseAnalysis]:
+    """Analyses computed in memory at a past point (domain date and/or recording time); tables untouched."""
+    from events.catalogue import build
+
+    catalogue = build((e.type, e.data) for e in store.read(streams=[CATALOGUE_STREAM],
+                                                            recorded_before=recorded_before))
+    streams = [case_stream(case) for case in cases] if cases is not None else None
+    events = (e for e in store.read(streams=streams, recorded_before=recorded_before, by_stream=True)
+              if e.stream != CATALOGUE_STREAM)
+    for stream, group in groupby(events, key=lambda event: event.stream):
+        yield analyse_case(case_of(stream), list(group), catalogue, settings, as_of=as_of)

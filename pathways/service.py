@@ -1,0 +1,51 @@
+"""What the read commands ask of the core: current analyses (caught up) or analyses at a past point."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from events.envelope import case_stream, is_case_id
+from events.errors import InvalidEvent, UnknownCase
+from events.store import EventStore, parse_timestamp
+from events import dates
+
+from .analysis import CaseAnalysis
+from .pathway import Settings
+from .projections import Projector, time_travel
+
+
+def check_point(as_of: str | None, recorded_before: str | None) -> tuple[str | None, str | None]:
+    """Validate --as-of (a partial date) and --recorded-before (a timestamp, canonical UTC)."""
+    if as_of is not None:
+        try:
+            dates.validate(as_of)
+        except ValueError as error:
+            raise InvalidEvent(str(error), field="--as-of") from None
+    if recorded_before is not None:
+        try:
+            recorded_before = parse_timestamp(recorded_before)
+        except ValueError as error:
+            raise InvalidEvent(str(error), field="--recorded-before") from None
+    return as_of, recorded_before
+
+
+def analyses(store: EventStore, settings: Settings, *, case: str | None = None, as_of: str | None = None,
+             recorded_before: str | None = None,
+             progress: Callable[[int], None] | None = None) -> list[CaseAnalysis]:
+    """One case's analysis (or every case's), from the caught-up tables or computed at a past point."""
+    as_of, recorded_before = check_point(as_of, recorded_before)
+    if case is not None and (not is_case_id(case) or store.head(case_stream(case)) == 0):
+        raise UnknownCase(f"no case '{case}' in {store.path}", field="CASE")
+    if as_of is not None or recorded_before is not None:
+        found = list(time_travel(store, settings, cases=[case] if case else None, as_of=as_of,
+                                 recorded_before=recorded_before))
+        if case is not None and not found:
+            raise UnknownCase(f"case '{case}' was not recorded before {recorded_before}", field="CASE")
+        return found
+    projector = Projector(store, settings)
+    projector.catch_up(progress)
+    return [projector.load(case)] if case is not None else list(projector.load_all())
+
+
+def rebuild(store: EventStore, settings: Settings, progress: Callable[[int], None] | None = None):
+    return Projector(store, settings).rebuild(progress)

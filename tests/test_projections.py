@@ -1,0 +1,149 @@
+"""The projection runner: catch-up equals rebuild, only touched cases are recomputed, time travel is read-only."""
+
+import json
+import uuid
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events.io import to_new_event
+from events.store import EventStore
+from pathways.pathway import Settings
+from pathways.projections import STATE_TABLE, TABLES, Projector
+
+from .conftest import write_jsonl
+from .figures import FIGURES
+from .strategies import logs
+
+CONTRACT = ["case", "id", "variables", "signs", "polarity", "valence", "change", "closing_event",
+            "reset_rooted", "anticipated", "ambiguous", "archetypes", "evidence"]
+
+
+def tables(store: EventStore) -> dict[str, list[tuple]]:
+    return {name: store.conn.execute(f"SELECT * FROM {name} ORDER BY 1, 2").fetchall()
+            for name in [*TABLES, STATE_TABLE]}
+
+
+def with_ids(records):
+    return [{**record, "event_id": str(uuid.uuid5(uuid.NAMESPACE_OID, str(index)))}
+            for index, record in enumerate(records)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=logs(max_cases=3, max_steps=10), cuts=st.lists(st.integers(0, 40), max_size=3))
+def test_catch_up_after_any_split_equals_a_full_rebuild(tmp_path_factory, records, cuts):
+    records = with_ids(records)
+    folder = tmp_path_factory.mktemp("cu")
+    with EventStore(folder / "incremental.db") as incremental:
+        projector = Projector(incremental)
+        start = 0
+        for cut in sorted({min(cut, len(records)) for cut in cuts}) + [len(records)]:
+            incremental.append(to_new_event(record) for record in records[start:cut])
+            projector.catch_up()
+            start = cut
+        caught_up = tables(incremental)
+    with EventStore(folder / "rebuilt.db") as rebuilt:
+        rebuilt.append(to_new_event(record) for record in records)
+        Projector(rebuilt).rebuild()
+        assert tables(rebuilt) == caught_up
+
+
+def _figures_db(db):
+    store = EventStore(db)
+    store.append(to_new_event(record) for case in FIGURES.values() for record in case)
+    return store
+
+
+def test_catch_up_recomputes_only_the_cases_with_new_events(db):
+    with _figures_db(db) as store:
+        projector = Projector(store)
+        assert projector.catch_up().cases == 4
+        assert projector.catch_up().cases == 0
+        store.append([to_new_event({"type": "StateObserved", "case": "fig2",
+                                    "data": {"variable": "trust", "direction": "down"}})])
+        result = projector.catch_up()
+        assert (result.cases, result.rebuilt) == (1, False)
+
+
+def test_a_catalogue_event_or_new_settings_rebuild_everything(db):
+    with _figures_db(db) as store:
+        projector = Projector(store)
+        projector.catch_up()
+        store.append([to_new_event({"type": "VariableDefined", "stream": "catalogue",
+                                    "data": {"key": "homesickness", "desirability": -1}})])
+        assert projector.catch_up().rebuilt
+        result = Projector(store, Settings(reset_years=5)).catch_up()
+        assert result.rebuilt and result.cases == 4
+
+
+def test_the_checkpoint_moves_with_the_rows(db):
+    with _figures_db(db) as store:
+        projector = Projector(store)
+        projector.catch_up()
+        assert projector.checkpoint()[0] == store.last_position()
+
+
+def test_time_travel_leaves_the_stored_projections_untouched(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"])))
+    cli.ok("rebuild")
+    with EventStore(cli.db) as store:
+        before = tables(store)
+    assert cli.json("loops", "fig1", "--as-of", "1995-12") == []
+    assert [step["ref"] for step in cli.json("show", "fig1", "--as-of", "1995-05")["steps"]] == ["fig1#2"]
+    assert len(cli.json("show", "fig1", "--recorded-before", "2999-01-01")["loops"]) == 1
+    with EventStore(cli.db) as store:
+        assert tables(store) == before
+
+
+def test_recorded_before_shows_what_was_known_then(cli, tmp_path):
+    early = [{**record, "recorded_at": "2024-01-01T00:00:00Z"} for record in FIGURES["fig1"][:3]]
+    late = [{**record, "recorded_at": "2025-01-01T00:00:00Z"} for record in FIGURES["fig1"][3:]]
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", early + late)))
+    assert cli.json("loops", "fig1", "--recorded-before", "2024-06-01") == []
+    assert len(cli.json("loops", "fig1", "--recorded-before", "2025-06-01")) == 1
+    result = cli.run("show", "fig1", "--recorded-before", "2023-01-01")
+    assert result.exit_code == 2 and "was not recorded before" in result.stderr
+
+
+def test_loops_json_keeps_the_contract(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", [r for case in FIGURES.values() for r in case])))
+    loops = cli.json("loops")
+    assert len(loops) == 6
+    assert all(list(loop) == CONTRACT for loop in loops)
+    fig1 = cli.json("loops", "fig1")
+    assert fig1 == [{"case": "fig1", "id": "D1", "variables": ["effort", "opposition"], "signs": ["+", "-"],
+                     "polarity": "dampening", "valence": "unfavourable", "change": "no-change",
+                     "closing_event": "fig1#4", "reset_rooted": True, "anticipated": False, "ambiguous": False,
+                     "archetypes": ["obstructed-effort"], "evidence": ["fig1#2", "fig1#3", "fig1#4"]}]
+
+
+def test_show_json_and_rich_view(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig3"])))
+    shown = cli.json("show", "fig3")
+    assert shown["profile"]["motive"] == "family"
+    assert [step["phase"] for step in shown["steps"]][:1] == ["reset"]
+    assert {edge["sign"] for edge in shown["edges"]} == {"+", "-"}
+    assert [reading["status"] for reading in shown["readings"]] == ["agrees"]
+    text = cli.ok("show", "fig3")
+    assert "civic-integration-2007" in text and "virtuous-encouragement" in text
+
+
+def test_summary_counts_classes_and_agreement(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", [r for case in FIGURES.values() for r in case])))
+    result = cli.json("summary")
+    assert result["cases"] == 4 and result["loops"] == 6
+    assert result["classes"]["reinforcing/unfavourable/change"] == 2
+    assert result["cases_with_dampening_unfavourable"] == 1
+    assert result["agreement"] == {"readings": 5, "agrees": 5, "disagrees": 0, "not-found": 0}
+    assert {"from": "permit-revocation", "to": "lawsuit", "count": 1} in result["transitions"]
+    assert result["by_motive"]["asylum"] == {"dampening/unfavourable/no-change": 1}
+    assert "agreement: 5 of 5" in cli.ok("summary")
+
+
+def test_rebuild_and_unknown_case(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig2"])))
+    assert cli.json("rebuild")["cases"] == 1
+    result = cli.run("show", "nobody")
+    assert result.exit_code == 2 and "no case 'nobody'" in result.stderr
+    result = cli.run("loops", "fig2", "--as-of", "2007-13")
+    assert result.exit_code == 2 and "--as-of" in result.stderr
