@@ -447,6 +447,46 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, re
     _console().print(views.summary_view(result))
 
 
+# -- diagrams ----------------------------------------------------------------------------------
+
+@app.command()
+@friendly
+def render(
+    case: Annotated[Optional[str], typer.Argument(help="The case to draw (or --all, --map).")] = None,
+    all_cases: Annotated[bool, typer.Option("--all", help="Every case.")] = False,
+    case_map: Annotated[bool, typer.Option("--map", help="The cross-case map of contact kinds.")] = False,
+    kind: Annotated[str, typer.Option(help="pathway, loops or both.")] = "both",
+    fmt: Annotated[str, typer.Option("--format", help="svg (default), dot; png and pdf need a system Graphviz.")] = "svg",
+    out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("diagrams"),
+    force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+    as_of: AsOfOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Draw pathway and causal loop diagrams (SVG without any system Graphviz)."""
+    from pathways.patterns import summarise
+    from pathways.render import engine, files
+
+    if (case is not None) + all_cases == 0 and not case_map:
+        raise PathwaysError("name a CASE, or use --all or --map", field="CASE")
+    if case is not None and all_cases:
+        raise PathwaysError("give either a CASE or --all, not both", field="CASE")
+    if fmt not in engine.FORMATS:
+        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join(engine.FORMATS)})", field="--format")
+    settings = _settings(reset_years, loop_bound)
+    found = _analyses(db, settings, case=case, as_of=as_of) if (case or all_cases or case_map) else []
+    with _store(db, create=False) as store:
+        catalogue = store.catalogue()
+    diagrams = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue))
+    if case_map:
+        diagrams.append(files.map_diagram(summarise(found).transitions, catalogue))
+    with _progress("rendering", len(diagrams)) as advance:
+        paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance)
+    if as_json:
+        _print_json({"files": [str(path) for path in paths], "renderer": engine.renderer_name()})
+    else:
+        typer.echo(f"wrote {len(paths)} file(s) to {out}/ with the {engine.renderer_name()} renderer")
+
+
 def main() -> None:
     app()
 

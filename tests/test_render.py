@@ -1,0 +1,147 @@
+"""Diagrams: parsed SVG, rendering without a system Graphviz, golden DOT structure, escaping."""
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from events.io import to_new_event
+from events.store import EventStore
+from pathways.analysis import analyse_case
+from pathways.pathway import Settings
+from pathways.render.diagrams import loop_diagram, pathway_diagram
+from pathways.render.engine import render
+
+from .conftest import write_jsonl
+from .figures import FIGURES, contact, state
+
+SVG = "{http://www.w3.org/2000/svg}"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(autouse=True)
+def no_system_dot(monkeypatch, tmp_path):
+    """Every test here renders with the embedded Graphviz: PATH holds no `dot`."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("PATHWAYS_RENDERER", raising=False)
+
+
+def analysed(db, case, records=None, settings=Settings()):
+    with EventStore(db) as store:
+        store.append(to_new_event(record) for record in (records or FIGURES[case]))
+        events = list(store.read(streams=[f"case:{case}"]))
+        return analyse_case(case, events, store.catalogue(), settings), store.catalogue()
+
+
+def parse(svg: bytes):
+    root = ET.fromstring(svg)
+    groups = {"node": {}, "edge": {}}
+    for group in root.iter(f"{SVG}g"):
+        kind = group.get("class")
+        if kind in groups:
+            title = group.find(f"{SVG}title").text
+            groups[kind][title] = [text.text for text in group.iter(f"{SVG}text")]
+    return groups["node"], groups["edge"]
+
+
+@pytest.mark.parametrize("case, loops, signed", [
+    ("fig1", ["D1"], {("effort", "opposition"): "+", ("opposition", "effort"): "-"}),
+    ("fig2", ["R1"], {("resentment", "pressure"): "+", ("pressure", "resentment"): "+"}),
+    ("fig4", ["R1", "R2"], {("pressure", "financial-security"): "-", ("financial-security", "compliance"): "+",
+                            ("compliance", "pressure"): "-", ("resentment", "compliance"): "-"}),
+])
+def test_loop_diagram_svg_has_variables_signed_edges_and_loop_labels(db, case, loops, signed):
+    analysis, catalogue = analysed(db, case)
+    nodes, edges = parse(render(loop_diagram(analysis, catalogue), "svg"))
+    assert {f"v_{v}" for pair in signed for v in pair} <= set(nodes)
+    for (source, target), sign in signed.items():
+        assert edges[f"v_{source}->v_{target}"] == [sign]
+    assert [nodes[f"m_{loop}"] for loop in loops] == [[loop] for loop in loops]
+    assert "legend" in nodes
+
+
+def test_pathway_diagram_svg_has_steps_phases_and_closing_marks(db):
+    analysis, catalogue = analysed(db, "fig3")
+    svg = render(pathway_diagram(analysis, catalogue), "svg")
+    nodes, edges = parse(svg)
+    assert {"s5", "s6", "s7", "s8"} <= set(nodes)
+    assert "closes R1" in nodes["s7"]
+    assert "education-centre: coaching" in nodes["s6"]
+    assert {"s5->s6", "s6->s7", "s7->s8"} <= set(edges)
+    clusters = [group.find(f"{SVG}title").text for group in ET.fromstring(svg).iter(f"{SVG}g")
+                if group.get("class") == "cluster"]
+    assert clusters == ["cluster_reset"]
+    assert "civic-integration-2007" in "".join(ET.fromstring(svg).itertext())
+
+
+def _structure(dot: str):
+    nodes = set(re.findall(r"^\t+(\w+) \[", dot, re.M))
+    edges = set(re.findall(r"^\t+(\w+) -> (\w+)", dot, re.M))
+    heads = set(re.findall(r'^\t+(\w+) -> (\w+) \[.*headlabel="([+-])"', dot, re.M))
+    return nodes, edges, heads
+
+
+@pytest.mark.parametrize("name, build", [("fig1-loops", loop_diagram), ("fig1-pathway", pathway_diagram)])
+def test_dot_matches_the_golden_source_in_structure(db, name, build):
+    analysis, catalogue = analysed(db, "fig1")
+    assert _structure(build(analysis, catalogue).source) == _structure((GOLDEN / f"{name}.dot").read_text())
+
+
+def test_user_text_is_escaped_for_dot_and_svg(db):
+    nasty = 'He said "no" <b>{x}</b> \\N back\\slash & more'
+    records = [FIGURES["fig1"][0],
+               contact("fig1", "1995-06", "coa", "counselling", [("effort", "down")], "unfavourable",
+                       outcome=nasty, quote=nasty),
+               state("fig1", "1996", "trust", "down", because=["fig1#2"])]
+    analysis, catalogue = analysed(db, "fig1", records)
+    svg = render(pathway_diagram(analysis, catalogue), "svg")
+    nodes, _ = parse(svg)  # parses: the SVG is well formed
+    text = " ".join(nodes["s2"])
+    for piece in ['"no"', "<b>{x}</b>", "\\N", "back\\slash", "&"]:
+        assert piece in text
+
+
+def test_png_without_system_graphviz_is_a_clear_error(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"])))
+    result = cli.run("render", "fig1", "--format", "png", "--out", str(tmp_path / "d"))
+    assert result.exit_code == 2
+    assert "needs a system Graphviz" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "d" / "fig1-pathway.png").exists()
+
+
+def test_render_command_writes_named_files_and_refuses_to_overwrite(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", [r for case in FIGURES.values() for r in case])))
+    out = tmp_path / "d"
+    written = cli.json("render", "--all", "--out", str(out))
+    assert written["renderer"] == "embedded (WebAssembly)"
+    assert sorted(Path(p).name for p in written["files"]) == sorted(
+        f"{case}-{kind}.svg" for case in FIGURES for kind in ("pathway", "loops"))
+    result = cli.run("render", "fig1", "--out", str(out))
+    assert result.exit_code == 2 and "--force" in result.stderr
+    cli.ok("render", "fig1", "--kind", "loops", "--out", str(out), "--force")
+    cli.ok("render", "--map", "--out", str(out))
+    nodes, edges = parse((out / "case-map.svg").read_bytes())
+    assert edges["k_permit-revocation->k_lawsuit"] == ["1"]
+    cli.ok("render", "fig2", "--format", "dot", "--out", str(out), "--as-of", "2007")
+    assert "m_R1" not in (out / "fig2-loops.dot").read_text()
+
+
+def test_a_twenty_variable_case_renders(db):
+    variables = ["integration", "desired-integration", "discrepancy", "effort", "motivation", "trust", "resentment",
+                 "wellbeing", "stress", "financial-security", "health", "language", "employment",
+                 "legal-security", "encouragement", "engagement", "pressure", "opposition", "belonging",
+                 "compliance"]
+    records = [FIGURES["fig1"][0]]
+    for index, variable in enumerate(variables):
+        records.append(state("fig1", f"{1996 + index}", variable, "up" if index % 3 else "down",
+                             because=[f"fig1#{index + 1}"] if index else []))
+    records.append(state("fig1", "2020", "integration", "up", because=[f"fig1#{len(variables) + 1}"]))
+    analysis, catalogue = analysed(db, "fig1", records, Settings(loop_bound=20))
+    assert [len(loop.variables) for loop in analysis.loops] == [20]
+    nodes, edges = parse(render(loop_diagram(analysis, catalogue), "svg"))
+    assert len([n for n in nodes if n.startswith("v_")]) == 20
+    assert len(edges) == 20  # the loop marker's edges are invisible
+    assert nodes[f"m_{analysis.loops[0].id}"] == [analysis.loops[0].id]
