@@ -119,7 +119,7 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Digra
         graph.node(marker, label=f"{loop.id}", shape="circle", fontsize="12", fontcolor=colour, color=colour,
                    width="0.45", fixedsize="true", tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}", width=200))
         for variable in loop.variables:
-            graph.edge(marker, f"v_{variable}", style="invis", len="0.9", weight="2")
+            graph.edge(marker, f"v_{variable}", style="invis", len="0.6", weight="8")
     graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1", label=_legend())
     return graph
 
