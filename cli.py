@@ -487,6 +487,49 @@ def render(
         typer.echo(f"wrote {len(paths)} file(s) to {out}/ with the {engine.renderer_name()} renderer")
 
 
+# -- demo ----------------------------------------------------------------------------------------
+
+@app.command()
+@friendly
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the diagrams.")] = Path("pathways-demo"),
+    db: Annotated[Optional[Path], typer.Option("--db", help="Keep the database here (default: a temporary one).")] = None,
+) -> None:
+    """Load the study's cases, rebuild, print the cross-case summary and write every diagram."""
+    import tempfile
+    import time
+
+    from pathways import demo as bundled
+    from pathways import service, views
+    from pathways.patterns import summarise
+    from pathways.render import engine, files
+
+    started = time.perf_counter()
+    console = _console()
+    with tempfile.TemporaryDirectory() as scratch:
+        path = db or Path(scratch) / "demo.db"
+        with _store(path, create=True) as store:
+            report = store.append(bundled.events(), file="bundled demo cases")
+            settings = _settings(3, 8)
+            service.rebuild(store, settings)
+            found = service.analyses(store, settings)
+            catalogue = store.catalogue()
+        summary_result = summarise(found)
+        console.print(views.summary_view(summary_result))
+        diagrams = list(files.case_diagrams(found, "both", catalogue))
+        diagrams.append(files.map_diagram(summary_result.transitions, catalogue))
+        with _progress("rendering", len(diagrams)) as advance:
+            paths = files.write_diagrams(diagrams, out, "svg", force=True, progress=advance)
+    seconds = time.perf_counter() - started
+    agreement = summary_result.agreement()
+    typer.echo(f"\n{len(found)} cases, {report.appended + report.skipped} events, {summary_result.loops} loops; "
+               f"{agreement['agrees']} of {agreement['readings']} researcher readings agree. "
+               f"{len(paths)} diagrams in {out}/ ({engine.renderer_name()} renderer), {seconds:.1f}s in all.")
+    where = f" --db {db or 'demo.db'}"
+    typer.echo(f"Next: open {out}/ir-1995-loops.svg, or keep a database with `pathways demo --db demo.db` and try "
+               f"`pathways show ir-1995{where}`, `pathways loops --json{where}`, `pathways summary{where}`.")
+
+
 def main() -> None:
     app()
 

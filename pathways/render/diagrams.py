@@ -16,7 +16,7 @@ from .engine import joined, label
 PERCEIVED_FILL = {"favourable": "#b9e4a8", "unfavourable": "#f5b0ab", "mixed": "#f8d98b", "neutral": "#dddddd"}
 VALENCE_COLOUR = {"favourable": "#2e8b3a", "unfavourable": "#c0392b", "undetermined": "#7f7f7f"}
 FAMILY_SHAPE = {"state": "box", "local": "house", "reception": "hexagon", "education": "tab", "civil": "ellipse",
-                "market": "parallelogram"}
+                "market": "box3d"}
 DRAWN = ("ContactRecorded", "ContactAbsent", "StateObserved", "ExpectationFormed")
 FONT = "Helvetica"
 
