@@ -130,19 +130,25 @@ def phase_of(effective: str | None, arrival: str | None, reset_years: int) -> st
     return "settled"
 
 
-def regime_of(effective: str | None, motive: str | None, catalogue: Catalogue) -> str | None:
-    """The latest regime in force on that date whose `applies_to` holds the migrant's motive."""
+def regime_of(effective: str | None, motive: str | None, catalogue: Catalogue, phase: str | None = None) -> str | None:
+    """The latest regime in force on that date whose `applies_to` holds the migrant's motive.
+
+    A regime limited to some `phases` counts only in them, and there it beats the general ones.
+    """
     if effective is None:
         return None
     day = dates.first_day(effective)
-    chosen: tuple[dt.date, str] | None = None
+    chosen: tuple[bool, dt.date, str] | None = None
     for regime in catalogue.regimes:
         if motive is not None and motive not in regime.get("applies_to", [motive]):
             continue
+        if "phases" in regime and phase not in regime["phases"]:
+            continue
         start = dates.first_day(regime["from"])
-        if start <= day and (chosen is None or start >= chosen[0]):
-            chosen = (start, regime["key"])
-    return chosen[1] if chosen else None
+        candidate = ("phases" in regime, start, regime["key"])
+        if start <= day and (chosen is None or candidate[:2] >= chosen[:2]):
+            chosen = candidate
+    return chosen[2] if chosen else None
 
 
 def cohort_of(arrival: str | None) -> str:
@@ -196,10 +202,11 @@ def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: C
             running[variable] = running.get(variable, 0) + DIRECTION_VALUE[direction]
         when = effective[event.version]
         data = event.data
+        phase = phase_of(when, arrival, settings.reset_years)
         steps.append(Step(
             case=case, order=order, ref=event.ref, event_id=event.event_id, version=event.version,
             type=event.type, occurred=event.occurred, effective=when,
-            phase=phase_of(when, arrival, settings.reset_years), regime=regime_of(when, motive, catalogue),
+            phase=phase, regime=regime_of(when, motive, catalogue, phase),
             actor=data.get("actor"), role=data.get("role"), kind=data.get("kind"), outcome=data.get("outcome"),
             perceived=data.get("perceived"), discretion=data.get("discretion"), effects=effects,
             because=tuple(data.get("because", ())), quote=data.get("quote"), label=label_of(event),

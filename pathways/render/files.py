@@ -14,7 +14,7 @@ from events.errors import PathwaysError
 from ..analysis import CaseAnalysis
 from ..patterns import ABSENCE
 from .diagrams import case_map, loop_diagram, pathway_diagram
-from .engine import render
+from .engine import positions, render
 
 KINDS = {"pathway": ("pathway",), "loops": ("loops",), "both": ("pathway", "loops")}
 
@@ -26,8 +26,11 @@ def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalo
         raise PathwaysError(f"unknown kind '{kind}' (use pathway, loops or both)", field="--kind")
     for analysis in analyses:
         for part in KINDS[kind]:
-            build = pathway_diagram if part == "pathway" else loop_diagram
-            yield f"{analysis.case}-{part}", build(analysis, catalogue)
+            if part == "pathway":
+                yield f"{analysis.case}-pathway", pathway_diagram(analysis, catalogue)
+            else:
+                first = positions(loop_diagram(analysis, catalogue, markers=False))
+                yield f"{analysis.case}-loops", loop_diagram(analysis, catalogue, positions=first)
 
 
 def map_diagram(transitions: Sequence[tuple[str, str, int]], catalogue: Catalogue) -> tuple[str, graphviz.Digraph]:
