@@ -102,14 +102,15 @@ def case_view(analysis):
     return Group(*parts)
 
 
-def _class_table(title: str, rows: dict[str, dict[str, int]]) -> Table:
+def _class_table(title: str, column: str, rows: dict[str, dict[str, int]]) -> Table:
+    """Loop classes per group, one row per (group, class): narrow enough for any terminal."""
     table = Table(title=title)
-    table.add_column("")
-    classes = sorted({label for counts in rows.values() for label in counts})
-    for label in classes:
-        table.add_column(label.replace("/", "\n"), justify="right")
+    for name in (column, "polarity", "valence", "change", "loops"):
+        table.add_column(name, justify="right" if name == "loops" else "left")
     for key, counts in rows.items():
-        table.add_row(key, *(str(counts.get(label, "")) for label in classes))
+        for index, (label, count) in enumerate(counts.items()):
+            polarity, valence, change = label.split("/")
+            table.add_row(key if index == 0 else "", polarity, _valence(valence), change, str(count))
     return table
 
 
@@ -134,9 +135,10 @@ def summary_view(summary):
         transitions.add_column(column, justify="right" if column == "count" else "left")
     for a, b, n in summary.transitions[:15]:
         transitions.add_row(a, b, str(n))
-    parts = [classes, share, _class_table("by motive", summary.by_motive),
-             _class_table("by arrival cohort", summary.by_cohort),
-             _class_table("by regime when the loop closed", summary.by_regime), archetypes, transitions]
+    parts = [classes, share, _class_table("loops by motive", "motive", summary.by_motive),
+             _class_table("loops by arrival cohort", "cohort", summary.by_cohort),
+             _class_table("loops by the regime in force when they closed", "regime", summary.by_regime),
+             archetypes, transitions]
     if summary.readings:
         agreement = summary.agreement()
         parts += [readings_table(summary.readings),
