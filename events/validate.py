@@ -1,6 +1,7 @@
 """Payload validation (JSON Schema plus catalogue keys, dates and refs) and upcasting on read.
 
-The schema documents carry three annotations of ours, so the rules live with the data:
+Payloads are checked by the compiled schema subset of `checker.py`. The schema documents carry
+three annotations of ours, so the rules live with the data:
 `x-catalogue` (the value is a key of that catalogue), `x-ref` (an event ref, checked against
 the case's earlier events) and `x-date` (a partial date). `x-stream` says which stream a type
 belongs to.
@@ -9,7 +10,7 @@ belongs to.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -18,6 +19,7 @@ import schemas
 
 from . import dates
 from .catalogue import Catalogue
+from .checker import Check, compile_schema
 from .errors import InvalidEvent
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -67,35 +69,13 @@ def effect_variables(event_type: str, data: Mapping[str, Any]) -> frozenset[str]
     return frozenset(effect["variable"] for effect in data.get("effects", ()))
 
 
-def _probes(schema: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, Any]]:
-    for mark in ("x-catalogue", "x-ref", "x-date"):
-        if mark in schema:
-            yield path, mark, schema[mark]
-    for name, sub in schema.get("properties", {}).items():
-        yield from _probes(sub, path + (name,))
-    if "items" in schema:
-        yield from _probes(schema["items"], path + ("*",))
-
-
-def _values(data: Any, path: tuple[str, ...], where: str = "data") -> Iterator[tuple[str, Any]]:
-    if not path:
-        yield where, data
-    elif path[0] == "*":
-        if isinstance(data, list):
-            for index, item in enumerate(data):
-                yield from _values(item, path[1:], f"{where}[{index}]")
-    elif isinstance(data, Mapping) and path[0] in data:
-        yield from _values(data[path[0]], path[1:], f"{where}.{path[0]}")
-
-
 class Registry:
     """Event schemas by (type, version), their validators, and the upcasters between versions."""
 
     def __init__(self, documents: Mapping[tuple[str, int], Mapping[str, Any]] | None = None) -> None:
         self._documents = dict(schemas.event_schemas() if documents is None else documents)
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
-        self._validators: dict[tuple[str, int], Any] = {}
-        self._probe_cache: dict[tuple[str, int], list] = {}
+        self._checks: dict[tuple[str, int], Check] = {}
 
     def add_schema(self, type_: str, version: int, document: Mapping[str, Any],
                    upcaster: Upcaster | None = None) -> None:
@@ -126,64 +106,37 @@ class Registry:
             version += 1
         return version, data
 
-    def check_schema(self, type_: str, version: int, data: Any) -> None:
-        if (type_, version) not in self._documents:
-            raise InvalidEvent(f"{type_} has no schema version {version}", field="schema_version")
-        validator = self._validators.get((type_, version))
-        if validator is None:
-            from jsonschema.validators import validator_for
-
-            document = self._documents[(type_, version)]
-            validator = validator_for(document)(document)
-            self._validators[(type_, version)] = validator
-        error = next(iter(validator.iter_errors(data)), None)
-        if error is not None:
-            raise _schema_error(error)
-
-    def probes(self, type_: str, version: int) -> list[tuple[tuple[str, ...], str, Any]]:
+    def check(self, type_: str, version: int) -> Check:
+        """The compiled checker of one type version."""
         key = (type_, version)
-        if key not in self._probe_cache:
-            self._probe_cache[key] = list(_probes(self._documents[key]))
-        return self._probe_cache[key]
+        check = self._checks.get(key)
+        if check is None:
+            if key not in self._documents:
+                raise InvalidEvent(f"{type_} has no schema version {version}", field="schema_version")
+            check = self._checks[key] = compile_schema(self._documents[key])
+        return check
 
-
-def _schema_error(error: Any) -> InvalidEvent:
-    path = "data" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
-    if error.validator == "additionalProperties":
-        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return InvalidEvent(f"unknown key '{unknown[0]}'" if unknown else error.message,
-                            field=f"{path}.{unknown[0]}" if unknown else path)
-    if error.validator == "required":
-        missing = re.findall(r"'([^']+)' is a required property", error.message)
-        name = missing[0] if missing else "?"
-        return InvalidEvent("is required but missing", field=f"{path}.{name}")
-    if error.validator == "pattern" and error.schema.get("x-date"):
-        return InvalidEvent(f"{error.instance!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD", field=path)
-    if error.validator == "pattern" and error.schema.get("x-ref"):
-        return InvalidEvent(f"{error.instance!r} is not an event ref (CASE#VERSION or an event id)", field=path)
-    if error.validator == "enum":
-        allowed = ", ".join(str(value) for value in error.validator_value)
-        return InvalidEvent(f"{error.instance!r} is not one of: {allowed}", field=path)
-    return InvalidEvent(error.message, field=path)
+    def document(self, type_: str, version: int) -> Mapping[str, Any]:
+        return self._documents[(type_, version)]
 
 
 def check_payload(registry: Registry, catalogue: Catalogue, resolver: RefResolver, *,
                   type_: str, version: int, data: Any, case: str | None, stream_version: int) -> None:
     """Schema, catalogue keys, partial dates and refs of one payload; raises InvalidEvent."""
-    registry.check_schema(type_, version, data)
-    for path, mark, argument in registry.probes(type_, version):
-        for field, value in _values(data, path):
-            if mark == "x-catalogue":
-                if not catalogue.has(argument, value):
-                    raise InvalidEvent(f"unknown {argument[:-1]} '{value}'", field=field)
-            elif mark == "x-date":
-                try:
-                    dates.validate(value)
-                except ValueError as error:
-                    raise InvalidEvent(str(error), field=field) from None
-            elif mark == "x-ref":
-                _check_ref(resolver, value, field=field, case=case, stream_version=stream_version,
-                           retracting=type_ == "EventRetracted")
+    found: list = []
+    registry.check(type_, version)(data, "data", found)
+    for mark, argument, field, value in found:
+        if mark == "x-catalogue":
+            if not catalogue.has(argument, value):
+                raise InvalidEvent(f"unknown {argument[:-1]} '{value}'", field=field)
+        elif mark == "x-date":
+            try:
+                dates.validate(value)
+            except ValueError as error:
+                raise InvalidEvent(str(error), field=field) from None
+        elif mark == "x-ref":
+            _check_ref(resolver, value, field=field, case=case, stream_version=stream_version,
+                       retracting=type_ == "EventRetracted")
 
 
 def _check_ref(resolver: RefResolver, text: str, *, field: str, case: str | None,
