@@ -17,8 +17,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The eventsourcing library is a peer to compare with, not a dependency: installed here only.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check eventsourcing==9.5.6
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) pathways-demo build *.egg-info

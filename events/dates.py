@@ -5,12 +5,17 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+@lru_cache(maxsize=1 << 16)
 def parse(text: str) -> tuple[int, int, int]:
-    """(year, month, day) with 0 for parts not given; ValueError for anything but a real partial date."""
+    """(year, month, day) with 0 for parts not given; ValueError for anything but a real partial date.
+
+    Cached: a log holds few distinct dates, and projections ask about each of them many times.
+    """
     match = _PATTERN.match(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"'{text}' is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
@@ -34,11 +39,13 @@ def precision(text: str) -> str:
     return ("year", "month", "day")[text.count("-")]
 
 
+@lru_cache(maxsize=1 << 16)
 def first_day(text: str) -> dt.date:
     year, month, day = parse(text)
     return dt.date(year, month or 1, day or 1)
 
 
+@lru_cache(maxsize=1 << 16)
 def last_day(text: str) -> dt.date:
     year, month, day = parse(text)
     if day:

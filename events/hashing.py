@@ -27,9 +27,12 @@ def chain_hash(prev_hash: str, *, event_id: str, stream: str, version: int, type
     out by hand so the payload text is not parsed and dumped again. Position is not covered: the
     chain itself fixes the order, and an exported log re-imported elsewhere keeps its hashes.
     """
-    dumps = json.dumps
-    body = (f'{{"data":{data},"event_id":{dumps(event_id)},"meta":{meta},'
-            f'"occurred":{dumps(occurred)},"recorded_at":{dumps(recorded_at)},'
-            f'"recorded_by":{dumps(recorded_by, ensure_ascii=False)},"schema_version":{schema_version},'
-            f'"stream":{dumps(stream)},"type":{dumps(type)},"version":{version}}}')
+    # event_id, occurred, recorded_at and type are validated to plain ASCII without quotes or
+    # backslashes, so quoting them by hand gives the same text as json.dumps; stream and
+    # recorded_by may hold anything and go through json.dumps.
+    when = "null" if occurred is None else f'"{occurred}"'
+    body = (f'{{"data":{data},"event_id":"{event_id}","meta":{meta},'
+            f'"occurred":{when},"recorded_at":"{recorded_at}",'
+            f'"recorded_by":{json.dumps(recorded_by, ensure_ascii=False)},"schema_version":{schema_version},'
+            f'"stream":{json.dumps(stream, ensure_ascii=False)},"type":"{type}","version":{version}}}')
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()

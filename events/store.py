@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -11,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import sqlite_utils
 
 from . import catalogue as catalogue_mod
 from . import dates
@@ -96,10 +96,20 @@ class EventStore:
         self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.db = sqlite_utils.Database(self.conn)
         self.registry = registry or _default_registry()
-        if "events" not in self.db.table_names():
+        self._db: Any = None
+        exists = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone()
+        if not exists:
             self.conn.executescript(SCHEMA)
+
+    @property
+    def db(self) -> Any:
+        """The sqlite-utils view of the same connection (imported on first use: it costs start-up time)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     def close(self) -> None:
         self.conn.close()
@@ -405,9 +415,14 @@ def _check_stream(stream: Any, kind: str, type_: str) -> str | None:
     return case
 
 
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def _event_id(value: Any) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str) and _CANONICAL_UUID.match(value):
+        return value
     try:
         parsed = uuid.UUID(value) if isinstance(value, str) else None
     except ValueError:

@@ -76,6 +76,9 @@ class Registry:
         self._documents = dict(schemas.event_schemas() if documents is None else documents)
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
         self._checks: dict[tuple[str, int], Check] = {}
+        self._latest: dict[str, int] = {}
+        for type_, version in self._documents:
+            self._latest[type_] = max(version, self._latest.get(type_, 0))
 
     def add_schema(self, type_: str, version: int, document: Mapping[str, Any],
                    upcaster: Upcaster | None = None) -> None:
@@ -83,6 +86,7 @@ class Registry:
         if version > 1 and upcaster is None:
             raise ValueError(f"{type_} v{version} needs an upcaster from v{version - 1}")
         self._documents[(type_, version)] = document
+        self._latest[type_] = max(version, self._latest.get(type_, 0))
         if upcaster is not None:
             self._upcasters[(type_, version - 1)] = upcaster
 
@@ -90,10 +94,10 @@ class Registry:
         return sorted({type_ for type_, _ in self._documents})
 
     def latest(self, type_: str) -> int:
-        versions = [version for known, version in self._documents if known == type_]
-        if not versions:
+        latest = self._latest.get(type_)
+        if latest is None:
             raise InvalidEvent(f"unknown event type '{type_}' (known: {', '.join(self.types())})", field="type")
-        return max(versions)
+        return latest
 
     def stream_kind(self, type_: str) -> str:
         return self._documents[(type_, self.latest(type_))].get("x-stream", "case")
@@ -101,6 +105,8 @@ class Registry:
     def upcast(self, type_: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Bring a payload from its stored version to the newest one, one step at a time."""
         latest = self.latest(type_)
+        if version == latest:
+            return version, data
         while version < latest:
             data = self._upcasters[(type_, version)](data)
             version += 1

@@ -37,7 +37,8 @@ def enumerate_cycles(edges: Iterable[tuple[str, str]], bound: int) -> Cycles:
     graph.add_edges_from((source, target) for source, target in edges if source != target)
     found = sorted(canonical(cycle) for cycle in nx.simple_cycles(graph, length_bound=bound))
     beyond, capped = 0, False
-    if any(len(component) > bound for component in nx.strongly_connected_components(graph)):
+    if graph.number_of_nodes() > bound and any(
+            len(component) > bound for component in nx.strongly_connected_components(graph)):
         for seen, cycle in enumerate(nx.simple_cycles(graph), start=1):
             if seen > BEYOND_CAP:
                 capped = True

@@ -46,7 +46,11 @@ class Profile:
 
 @attrs.frozen
 class Step:
-    """One live event of the case in pathway order (CaseOpened and retractions are not steps)."""
+    """One live event of the case in pathway order (CaseOpened and retractions are not steps).
+
+    `outcome` holds what the step says in words (an expectation's statement, a reading's note);
+    `data` is the payload while analysing and is not stored in the projection tables.
+    """
 
     case: str
     order: int
@@ -139,16 +143,27 @@ def regime_of(effective: str | None, motive: str | None, catalogue: Catalogue, p
         return None
     day = dates.first_day(effective)
     chosen: tuple[bool, dt.date, str] | None = None
-    for regime in catalogue.regimes:
-        if motive is not None and motive not in regime.get("applies_to", [motive]):
+    for phased, start, key, applies_to, phases in _regime_table(catalogue.regimes):
+        if motive is not None and applies_to is not None and motive not in applies_to:
             continue
-        if "phases" in regime and phase not in regime["phases"]:
+        if phased and phase not in phases:
             continue
-        start = dates.first_day(regime["from"])
-        candidate = ("phases" in regime, start, regime["key"])
-        if start <= day and (chosen is None or candidate[:2] >= chosen[:2]):
-            chosen = candidate
+        if start <= day and (chosen is None or (phased, start) >= chosen[:2]):
+            chosen = (phased, start, key)
     return chosen[2] if chosen else None
+
+
+_REGIME_TABLES: dict[int, tuple[tuple[Mapping[str, Any], ...], list]] = {}
+
+
+def _regime_table(regimes: tuple[Mapping[str, Any], ...]) -> list:
+    """The regimes with parsed start dates, computed once per regime tuple."""
+    cached = _REGIME_TABLES.get(id(regimes))
+    if cached is None or cached[0] is not regimes:
+        table = [("phases" in r, dates.first_day(r["from"]), r["key"], r.get("applies_to"), r.get("phases", ()))
+                 for r in regimes]
+        cached = _REGIME_TABLES[id(regimes)] = (regimes, table)
+    return cached[1]
 
 
 def cohort_of(arrival: str | None) -> str:
@@ -207,7 +222,8 @@ def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: C
             case=case, order=order, ref=event.ref, event_id=event.event_id, version=event.version,
             type=event.type, occurred=event.occurred, effective=when,
             phase=phase, regime=regime_of(when, motive, catalogue, phase),
-            actor=data.get("actor"), role=data.get("role"), kind=data.get("kind"), outcome=data.get("outcome"),
+            actor=data.get("actor"), role=data.get("role"), kind=data.get("kind"),
+            outcome=data.get("outcome") or data.get("statement") or data.get("note"),
             perceived=data.get("perceived"), discretion=data.get("discretion"), effects=effects,
             because=tuple(data.get("because", ())), quote=data.get("quote"), label=label_of(event),
             state=tuple(sorted(running.items())), data=data))

@@ -34,7 +34,7 @@ TABLES: dict[str, dict[str, Any]] = {
                                   "type": str, "occurred": str, "effective": str, "phase": str, "regime": str,
                                   "actor": str, "role": str, "kind": str, "outcome": str, "perceived": str,
                                   "discretion": str, "effects": str, "because": str, "quote": str,
-                                  "label": str, "state": str, "data": str}, "pk": ("case", "ord")},
+                                  "label": str, "state": str}, "pk": ("case", "ord")},
     "causal_edges": {"columns": {"case": str, "source": str, "target": str, "sign": int, "ambiguous": int,
                                  "origins": str, "evidence": str, "emerged": int},
                      "pk": ("case", "source", "target")},
@@ -56,8 +56,11 @@ class CatchUp:
     rebuilt: bool
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 class Projector:
@@ -235,7 +238,7 @@ def _rows(analysis: CaseAnalysis) -> dict[str, list[tuple]]:
                            profile.events, profile.retracted, analysis.beyond_bound, int(analysis.beyond_capped))],
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
                            s.regime, s.actor, s.role, s.kind, s.outcome, s.perceived, s.discretion,
-                           _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state), _dumps(s.data))
+                           _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state))
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
                           e.emerged) for e in analysis.graph.edges],
@@ -253,10 +256,9 @@ def _tuple(text: str) -> tuple:
 
 def _step(row: Sequence[Any]) -> Step:
     (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
-     perceived, discretion, effects, because, quote, label, state, data) = row
+     perceived, discretion, effects, because, quote, label, state) = row
     return Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind,
-                outcome, perceived, discretion, _tuple(effects), _tuple(because), quote, label, _tuple(state),
-                json.loads(data))
+                outcome, perceived, discretion, _tuple(effects), _tuple(because), quote, label, _tuple(state))
 
 
 def _edge(row: Sequence[Any]) -> Edge:

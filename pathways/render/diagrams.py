@@ -79,7 +79,7 @@ def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[
         text = label(when, step.label, f"closes {', '.join(closes)}" if closes else None)
         attributes = {"shape": "ellipse", "fontsize": "9"}
     else:
-        text = label(when, step.label, step.data.get("statement"), f"closes {', '.join(closes)}" if closes else None)
+        text = label(when, step.label, step.outcome, f"closes {', '.join(closes)}" if closes else None)
         attributes = {"shape": "note", "style": "dashed,filled"}
     attributes.update(label=text, fillcolor=PERCEIVED_FILL.get(step.perceived or "", "white"),
                       tooltip=label(step.quote or step.ref, width=200))

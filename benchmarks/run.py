@@ -1,0 +1,293 @@
+"""Benchmarks: each figure beside a baseline measured in the same run, on the same data, as a ratio.
+
+    python benchmarks/run.py                    # 2,000 synthetic cases (~50,000 events)
+    python benchmarks/run.py --cases 40000      # ~1,000,000 events (minutes)
+    python benchmarks/run.py --cases 20 --quick # the smoke test's size
+
+Ratios hold on a noisy machine where seconds do not. Rows whose peer is missing (no system `dot`,
+no `eventsourcing` installed) say so instead of a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+from events.io import read_events  # noqa: E402
+from events.store import COLUMNS, SCHEMA, EventStore  # noqa: E402
+from pathways.projections import Projector  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def best_of(times: int, action: Callable[[], object]) -> float:
+    return min(timed(action) for _ in range(times))
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(self, name: str, figure: str, baseline: str, ratio: float | None, target: str) -> None:
+        self.rows.append((name, figure, baseline, f"{ratio:.2f}" if ratio is not None else "-", target))
+        print(f"  {name}: {figure} | {baseline} | ratio {self.rows[-1][3]} | target {target}", file=sys.stderr)
+
+    def markdown(self) -> str:
+        lines = ["| measure | pathways | baseline | ratio | target |", "|---|---|---|---|---|"]
+        lines += [f"| {' | '.join(row)} |" for row in self.rows]
+        return "\n".join(lines)
+
+
+def bench_import(source: Path, work: Path, events: int, table: Table) -> Path:
+    db = work / "bench.db"
+    with EventStore(db) as store:
+        ours = timed(lambda: store.append(read_events(source)))
+        rows = store.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position").fetchall()
+    raw_db = work / "raw.db"
+
+    def raw_insert() -> None:
+        conn = sqlite3.connect(raw_db, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.executescript(SCHEMA)
+        conn.execute("BEGIN")
+        conn.executemany(f"INSERT INTO events ({COLUMNS}) VALUES ({','.join('?' * 13)})", rows)
+        conn.execute("COMMIT")
+        conn.close()
+    raw = timed(raw_insert)
+    table.add("bulk import, validated and hashed (events/s)", f"{events / ours:,.0f}",
+              f"{events / raw:,.0f} raw executemany", raw / ours, ">= 0.40")
+    return db
+
+
+def bench_cli_append(db: Path, work: Path, table: Table, repeats: int) -> None:
+    pathways = BIN / "pathways"
+    sqlite_utils = BIN / "sqlite-utils"
+    case = json.loads(subprocess.run([pathways, "log", "--json", "--db", db], capture_output=True, text=True,
+                                     check=True).stdout.splitlines()[0])["case"]
+    ours = [timed(lambda: subprocess.run([pathways, "add", "state", case, "--variable", "trust", "--direction", "up",
+                                          "--db", db], check=True, capture_output=True)) for _ in range(repeats)]
+    target = work / "su.db"
+    row = json.dumps({"case": case, "variable": "trust", "direction": "up"})
+    theirs = [timed(lambda: subprocess.run([sqlite_utils, "insert", target, "rows", "-"], input=row, text=True,
+                                           check=True, capture_output=True)) for _ in range(repeats)]
+    a, b = statistics.median(ours), statistics.median(theirs)
+    table.add("one append through the CLI, whole process (ms)", f"{a * 1000:.0f}",
+              f"{b * 1000:.0f} sqlite-utils insert", a / b, "<= 1.20")
+
+
+def bench_rebuild(db: Path, events: int, table: Table) -> None:
+    with EventStore(db) as store:
+        projector = Projector(store)
+        ours = timed(projector.rebuild)
+
+        def scan() -> None:
+            for row in store.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position"):
+                json.loads(row[9])
+                json.loads(row[10])
+        raw = best_of(2, scan)
+    table.add("full rebuild (events/s)", f"{events / ours:,.0f}", f"{events / raw:,.0f} raw ordered scan + JSON",
+              raw / ours, ">= 0.25 and >= 100,000/s")
+
+
+def bench_catch_up(db: Path, events: int, table: Table) -> None:
+    with EventStore(db) as store:
+        projector = Projector(store)
+        projector.catch_up()
+        case = store.cases()[0]
+        samples = []
+        for _ in range(5):
+            store.append([_one_state(case)])
+            samples.append(timed(projector.catch_up))
+    small = Path(tempfile.mkdtemp()) / "small.db"
+    with EventStore(small) as store:
+        store.append(read_events(_tiny_source(small.parent)))
+        projector = Projector(store)
+        projector.catch_up()
+        case = store.cases()[0]
+        baseline = []
+        for _ in range(5):
+            store.append([_one_state(case)])
+            baseline.append(timed(projector.catch_up))
+    a, b = statistics.median(samples), statistics.median(baseline)
+    table.add(f"catch-up after one new event at {events:,} events (ms)", f"{a * 1000:.1f}",
+              f"{b * 1000:.1f} at ~500 events", a / b, "< 50 ms, flat")
+
+
+def _one_state(case: str):
+    from events.envelope import NewEvent
+
+    return NewEvent(stream=f"case:{case}", type="StateObserved", data={"variable": "trust", "direction": "up"})
+
+
+def _tiny_source(folder: Path) -> Path:
+    path = folder / "tiny.jsonl"
+    with path.open("w") as out:
+        synth.write(20, out, seed=3)
+    return path
+
+
+def bench_loops(db: Path, table: Table) -> None:
+    import networkx as nx
+
+    from pathways.loops import enumerate_cycles
+
+    with EventStore(db) as store:
+        graphs: dict[str, list[tuple[str, str]]] = {}
+        for case, source, target in store.conn.execute('SELECT "case", source, target FROM causal_edges'):
+            graphs.setdefault(case, []).append((source, target))
+
+    def ours() -> int:
+        return sum(len(enumerate_cycles(edges, 8).cycles) for edges in graphs.values())
+
+    def theirs() -> int:
+        total = 0
+        for edges in graphs.values():
+            graph = nx.DiGraph()
+            graph.add_edges_from((a, b) for a, b in edges if a != b)
+            total += sum(1 for _ in nx.simple_cycles(graph, length_bound=8))
+        return total
+    assert ours() == theirs(), "the engine and networkx must find the same cycles"
+    a, b = best_of(3, ours), best_of(3, theirs)
+    table.add(f"loop enumeration over {len(graphs):,} case graphs (ms)", f"{a * 1000:.0f}",
+              f"{b * 1000:.0f} networkx.simple_cycles", a / b, "<= 1.00")
+
+
+def bench_render(db: Path, table: Table) -> None:
+    from pathways.render import files
+    from pathways.render.engine import render
+
+    with EventStore(db) as store:
+        projector = Projector(store)
+        case = max(projector.cases()[:50], key=lambda c: len(projector.load(c).loops))
+        analysis = projector.load(case)
+        catalogue = store.catalogue()
+
+    def both() -> None:
+        for _, diagram in files.case_diagrams([analysis], "both", catalogue):
+            render(diagram, "svg")
+    previous = os.environ.get("PATHWAYS_RENDERER")
+    os.environ["PATHWAYS_RENDERER"] = "embedded"
+    try:
+        embedded = best_of(3, both)
+    finally:
+        os.environ.pop("PATHWAYS_RENDERER") if previous is None else os.environ.update(PATHWAYS_RENDERER=previous)
+    if shutil.which("dot"):
+        system = best_of(3, both)
+        table.add("render a case's two diagrams, SVG (ms)", f"{embedded * 1000:.0f} embedded",
+                  f"{system * 1000:.0f} system dot", embedded / system, "report")
+    else:
+        table.add("render a case's two diagrams, SVG (ms)", f"{embedded * 1000:.0f} embedded",
+                  "no system dot here", None, "report")
+
+
+PEAK = ("import re; print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))")
+
+
+def bench_memory(db: Path, events: int, table: Table) -> None:
+    """Peak resident memory (VmHWM, reset at exec, unlike ru_maxrss) of a rebuild in its own process."""
+    code = ("import sys; sys.path.insert(0, sys.argv[2]); from events.store import EventStore;"
+            "from pathways.projections import Projector; s = EventStore(sys.argv[1]); Projector(s).rebuild();" + PEAK)
+    peak_kib = int(subprocess.run([sys.executable, "-c", code, db, HERE.parent], capture_output=True, text=True,
+                                  check=True).stdout)
+    base_code = ("import sys; sys.path.insert(0, sys.argv[1]); import events.store, pathways.projections;" + PEAK)
+    base_kib = int(subprocess.run([sys.executable, "-c", base_code, HERE.parent], capture_output=True, text=True,
+                                  check=True).stdout)
+    table.add(f"peak memory of a rebuild at {events:,} events (MiB)", f"{peak_kib / 1024:.0f}",
+              f"{base_kib / 1024:.0f} the same imports, no work", peak_kib / base_kib, "< 1 GiB")
+
+
+def bench_eventsourcing(source: Path, work: Path, events: int, table: Table) -> None:
+    try:
+        from eventsourcing.persistence import StoredEvent
+        from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+    except ImportError:
+        table.add("append + read back vs eventsourcing (events/s)", "-", "eventsourcing not installed "
+                  "(make bench installs it)", None, "report")
+        return
+    records = [json.loads(line) for line in source.open()]
+    versions: dict[str, int] = {}
+    stored = []
+    for record in records:
+        versions[record["case"]] = versions.get(record["case"], 0) + 1
+        stored.append(StoredEvent(originator_id=record["case"], originator_version=versions[record["case"]],
+                                  topic=record["type"], state=json.dumps(record["data"]).encode()))
+    datastore = SQLiteDatastore(str(work / "es.db"), originator_id_type="text")
+    recorder = SQLiteApplicationRecorder(datastore)
+    recorder.create_table()
+    theirs_write = timed(lambda: recorder.insert_events(stored))
+
+    def their_read() -> None:
+        start = 1
+        while True:
+            batch = recorder.select_notifications(start, 10_000)
+            if not batch:
+                break
+            for notification in batch:
+                json.loads(notification.state)
+            start = batch[-1].id + 1
+    theirs_read = timed(their_read)
+    db = work / "es-ours.db"
+    with EventStore(db) as store:
+        ours_write = timed(lambda: store.append(read_events(source)))
+        ours_read = timed(lambda: sum(1 for _ in store.read()))
+    table.add("append, validated and hashed, vs eventsourcing (events/s)", f"{events / ours_write:,.0f}",
+              f"{events / theirs_write:,.0f} eventsourcing SQLite", theirs_write / ours_write, "report")
+    table.add("read back the whole log vs eventsourcing (events/s)", f"{events / ours_read:,.0f}",
+              f"{events / theirs_read:,.0f} eventsourcing SQLite", theirs_read / ours_read, "report")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="pathways benchmarks")
+    parser.add_argument("--cases", type=int, default=2000, help="synthetic cases (about 25 events each)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (the smoke test)")
+    parser.add_argument("--out", type=Path, help="also write the table (Markdown) here")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="pathways-bench-"))
+    source = work / "cases.jsonl"
+    with source.open("w") as out:
+        events = synth.write(args.cases, out)
+    print(f"{args.cases:,} synthetic cases, {events:,} events; {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+          file=sys.stderr)
+    table = Table()
+    db = bench_import(source, work, events, table)
+    bench_rebuild(db, events, table)
+    bench_catch_up(db, events, table)
+    bench_loops(db, table)
+    bench_cli_append(db, work, table, 3 if args.quick else 7)
+    bench_render(db, table)
+    bench_memory(db, events, table)
+    bench_eventsourcing(source, work, events, table)
+    text = table.markdown()
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The benchmark script runs end to end at a tiny size, so it cannot rot. No timing is asserted."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_smoke(tmp_path):
+    out = tmp_path / "table.md"
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--cases", "20", "--quick",
+                             "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = out.read_text()
+    for row in ("bulk import", "full rebuild", "catch-up", "loop enumeration", "one append through the CLI",
+                "render a case's two diagrams", "peak memory", "eventsourcing"):
+        assert row in table
+
+
+def test_synthetic_data_is_deterministic_and_imports(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import io
+
+    import synth
+
+    first, second = io.StringIO(), io.StringIO()
+    assert synth.write(30, first, seed=5) == synth.write(30, second, seed=5)
+    assert first.getvalue() == second.getvalue()
+    path = tmp_path / "s.jsonl"
+    path.write_text(first.getvalue())
+    from events.io import read_events
+    from events.store import EventStore
+    from pathways.projections import Projector
+
+    with EventStore(tmp_path / "s.db") as store:
+        report = store.append(read_events(path))
+        assert report.appended == len(first.getvalue().splitlines())
+        Projector(store).rebuild()
+        assert store.conn.execute("SELECT count(*) FROM loops").fetchone()[0] > 0
