@@ -487,6 +487,46 @@ def render(
         typer.echo(f"wrote {len(paths)} file(s) to {out}/ with the {engine.renderer_name()} renderer")
 
 
+# -- exchange ------------------------------------------------------------------------------------
+
+@app.command()
+@friendly
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv, xes, spell, sts, graphml or xmile.")],
+    case: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write here (default: standard output).")] = None,
+    pooled: Annotated[bool, typer.Option("--pooled", help="graphml: one graph pooled over all cases.")] = False,
+    reset_years: ResetOption = 3, loop_bound: BoundOption = 8, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Export the events or the projections for other tools (streams; constant memory in cases)."""
+    import os
+    import tempfile
+
+    from pathways import exchange
+
+    if fmt not in exchange.FORMATS:
+        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join(exchange.FORMATS)})", field="--format")
+    settings = _settings(reset_years, loop_bound)
+    with _store(db, create=False) as store:
+        if out is None:
+            exchange.export(store, settings, fmt, sys.stdout, case=case, pooled=pooled)
+            return
+        folder = out.parent if str(out.parent) else Path(".")
+        if not folder.is_dir() or not os.access(folder, os.W_OK) or out.is_dir():
+            raise PathwaysError(f"cannot write {out}: {'it is a folder' if out.is_dir() else 'no writable folder'}",
+                                field="--out")
+        handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".partial")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                count = exchange.export(store, settings, fmt, stream, case=case, pooled=pooled)
+            os.replace(partial, out)
+        except BaseException:
+            os.unlink(partial)
+            raise
+    typer.echo(f"wrote {count} {'events' if fmt in exchange.EVENT_FORMATS else 'records'} as {fmt} to {out}",
+               err=True)
+
+
 # -- demo ----------------------------------------------------------------------------------------
 
 @app.command()

@@ -73,6 +73,8 @@ class Step:
     quote: str | None = None
     label: str = ""
     state: tuple[tuple[str, int], ...] = ()
+    until: str | None = None
+    """The end of a period of absent contact (ContactAbsent `to`)."""
     data: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -226,5 +228,6 @@ def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: C
             outcome=data.get("outcome") or data.get("statement") or data.get("note"),
             perceived=data.get("perceived"), discretion=data.get("discretion"), effects=effects,
             because=tuple(data.get("because", ())), quote=data.get("quote"), label=label_of(event),
-            state=tuple(sorted(running.items())), data=data))
+            state=tuple(sorted(running.items())),
+            until=data.get("to") if event.type == "ContactAbsent" else None, data=data))
     return Pathway(profile, tuple(steps))

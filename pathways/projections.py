@@ -34,7 +34,7 @@ TABLES: dict[str, dict[str, Any]] = {
                                   "type": str, "occurred": str, "effective": str, "phase": str, "regime": str,
                                   "actor": str, "role": str, "kind": str, "outcome": str, "perceived": str,
                                   "discretion": str, "effects": str, "because": str, "quote": str,
-                                  "label": str, "state": str}, "pk": ("case", "ord")},
+                                  "label": str, "state": str, "until": str}, "pk": ("case", "ord")},
     "causal_edges": {"columns": {"case": str, "source": str, "target": str, "sign": int, "ambiguous": int,
                                  "origins": str, "evidence": str, "emerged": int},
                      "pk": ("case", "source", "target")},
@@ -71,8 +71,16 @@ class Projector:
         self._ensure_tables()
 
     def _ensure_tables(self) -> None:
+        """Create the tables; tables of an older layout are dropped (they are derived: a rebuild follows)."""
         db = self.store.db
         existing = set(db.table_names())
+        stale = [name for name in TABLES if name in existing
+                 and [column.name for column in db[name].columns] != list(TABLES[name]["columns"])]
+        if stale:
+            for name in [*TABLES, STATE_TABLE]:
+                if name in existing:
+                    db[name].drop()
+            existing -= {*TABLES, STATE_TABLE}
         for name, spec in TABLES.items():
             if name not in existing:
                 db[name].create(spec["columns"], pk=spec["pk"])
@@ -238,7 +246,7 @@ def _rows(analysis: CaseAnalysis) -> dict[str, list[tuple]]:
                            profile.events, profile.retracted, analysis.beyond_bound, int(analysis.beyond_capped))],
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
                            s.regime, s.actor, s.role, s.kind, s.outcome, s.perceived, s.discretion,
-                           _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state))
+                           _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state), s.until)
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
                           e.emerged) for e in analysis.graph.edges],
@@ -256,9 +264,9 @@ def _tuple(text: str) -> tuple:
 
 def _step(row: Sequence[Any]) -> Step:
     (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
-     perceived, discretion, effects, because, quote, label, state) = row
+     perceived, discretion, effects, because, quote, label, state, until) = row
     return Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind,
-                outcome, perceived, discretion, _tuple(effects), _tuple(because), quote, label, _tuple(state))
+                outcome, perceived, discretion, _tuple(effects), _tuple(because), quote, label, _tuple(state), until)
 
 
 def _edge(row: Sequence[Any]) -> Edge:

@@ -147,3 +147,12 @@ def test_rebuild_and_unknown_case(cli, tmp_path):
     assert result.exit_code == 2 and "no case 'nobody'" in result.stderr
     result = cli.run("loops", "fig2", "--as-of", "2007-13")
     assert result.exit_code == 2 and "--as-of" in result.stderr
+
+
+def test_tables_of_an_older_layout_are_replaced_and_rebuilt(db):
+    with _figures_db(db) as store:
+        Projector(store).catch_up()
+        store.conn.execute("ALTER TABLE pathway_steps DROP COLUMN until")  # as an older version left it
+        result = Projector(store).catch_up()
+        assert result.rebuilt and result.cases == 4
+        assert [c.name for c in store.db["pathway_steps"].columns][-1] == "until"

@@ -1,0 +1,59 @@
+"""Exports to the formats other tools read: the events themselves (jsonl, csv), process mining (xes),
+sequence analysis (spell, sts) and system dynamics or network tools (graphml, xmile).
+
+Every writer streams: it takes an iterable of per-case results and writes as it goes, so memory stays
+flat in the number of cases.
+"""
+
+from __future__ import annotations
+
+FORMATS = ("jsonl", "csv", "xes", "spell", "sts", "graphml", "xmile")
+EVENT_FORMATS = ("jsonl", "csv")
+
+from collections.abc import Iterator
+from typing import IO
+
+from events import io as event_io
+from events.envelope import case_stream, is_case_id
+from events.errors import PathwaysError, UnknownCase
+from events.store import EventStore
+
+from ..pathway import Settings
+from ..projections import Projector
+
+
+def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, case: str | None = None,
+           pooled: bool = False) -> int:
+    """Write the log or its projections in `fmt`; returns how many records (events, traces, rows or graphs)."""
+    if fmt not in FORMATS:
+        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})", field="--format")
+    if case is not None and (not is_case_id(case) or store.head(case_stream(case)) == 0):
+        raise UnknownCase(f"no case '{case}' in {store.path}", field="--case")
+    if pooled and fmt != "graphml":
+        raise PathwaysError("--pooled goes with --format graphml", field="--pooled")
+    if fmt in EVENT_FORMATS:
+        events = store.read(streams=[case_stream(case)] if case else None)
+        return (event_io.write_jsonl if fmt == "jsonl" else event_io.write_csv)(events, out)
+    projector = Projector(store, settings)
+    projector.catch_up()
+
+    def analyses() -> Iterator:
+        return iter([projector.load(case)]) if case else projector.load_all()
+
+    if fmt == "xes":
+        from . import xes
+
+        return xes.write(analyses(), out)
+    if fmt == "spell":
+        from . import sequences
+
+        return sequences.write_spell(analyses(), out)
+    if fmt == "sts":
+        from . import sequences
+
+        return sequences.write_sts(analyses, out)
+    from . import graphs
+
+    if fmt == "graphml":
+        return graphs.write_graphml(analyses(), store.catalogue(), out, pooled=pooled)
+    return graphs.write_xmile(analyses(), store.catalogue(), out)
