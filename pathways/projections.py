@@ -113,7 +113,9 @@ class Projector:
                     cases = sorted(case_of(stream) for stream in streams)
                     self._delete(cases)
                     catalogue = self.store.catalogue()
-                    events = self.store.read(streams=[case_stream(c) for c in cases], until=last, by_stream=True)
+                    # No `until`: the write lock held since BEGIN IMMEDIATE keeps `last` the end of the log,
+                    # and a position bound would make SQLite sort instead of walking the stream index.
+                    events = self.store.read(streams=[case_stream(c) for c in cases], by_stream=True)
                     count = self._write(self._analyse(events, catalogue), progress)
                     self._save_checkpoint(last)
                     result = CatchUp(count, last, False)
@@ -137,7 +139,7 @@ class Projector:
     def _rebuild(self, last: int, progress: Callable[[int], None] | None) -> CatchUp:
         for name in TABLES:
             self.conn.execute(f"DELETE FROM {name}")
-        events = (e for e in self.store.read(until=last, by_stream=True) if e.stream != CATALOGUE_STREAM)
+        events = (e for e in self.store.read(by_stream=True) if e.stream != CATALOGUE_STREAM)  # see catch_up
         count = self._write(self._analyse(events, self.store.catalogue()), progress)
         self._save_checkpoint(last)
         return CatchUp(count, last, True)
