@@ -88,6 +88,15 @@ def init(db: DbOption = DEFAULT_DB) -> None:
     typer.echo(f"{'database exists' if existed else 'created'}: {db} ({count} events)")
 
 
+def _record(db: Path, case: str, type_: str, data: dict, *, occurred: str | None = None, by: str | None = None,
+            meta: list[str] | None = None, expect_version: int | None = None, as_json: bool = False) -> None:
+    """Build one event from a command's options, append it, print its ref (or its envelope)."""
+    from pathways import recording as r
+
+    _append(db, r.new_event(case, type_, data, occurred=occurred, recorded_by=by,
+                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+
+
 def _append(db: Path, event: Any, as_json: bool) -> None:
     with _store(db, create=True) as store:
         report = store.append([event])
@@ -113,8 +122,7 @@ def case_open(
     from pathways import recording as r
 
     data = r.payload(origin=origin, arrival=arrival, motive=motive, notes=notes)
-    _append(db, r.new_event(case, "CaseOpened", data, occurred=occurred, recorded_by=by,
-                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=0), as_json)
+    _record(db, case, "CaseOpened", data, occurred=occurred, by=by, meta=meta, expect_version=0, as_json=as_json)
 
 
 @add_app.command("contact")
@@ -140,10 +148,10 @@ def add_contact(
     data = r.payload(actor=actor, role=role, kind=kind, outcome=outcome, perceived=perceived,
                      discretion=discretion, conditions=r.parse_pairs(condition or [], flag="--condition"),
                      effects=[r.parse_effect(item) for item in effect or []],
-                     because=[r.expand_ref(case, item, flag="--because") for item in because or []],
+                     because=r.expand_refs(case, because, flag="--because"),
                      quote=quote, source=source)
-    _append(db, r.new_event(case, "ContactRecorded", data, occurred=occurred, recorded_by=by,
-                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+    _record(db, case, "ContactRecorded", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
+            as_json=as_json)
 
 
 @add_app.command("absence")
@@ -161,12 +169,12 @@ def add_absence(
     from pathways import recording as r
 
     data = r.payload(actor=actor, perceived=perceived, effects=[r.parse_effect(item) for item in effect or []],
-                     because=[r.expand_ref(case, item, flag="--because") for item in because or []])
+                     because=r.expand_refs(case, because, flag="--because"))
     data["from"] = start
     if end is not None:
         data["to"] = end
-    _append(db, r.new_event(case, "ContactAbsent", data, occurred=occurred or start, recorded_by=by,
-                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+    _record(db, case, "ContactAbsent", data, occurred=occurred or start, by=by, meta=meta, expect_version=expect_version,
+            as_json=as_json)
 
 
 @add_app.command("expectation")
@@ -182,8 +190,8 @@ def add_expectation(
     from pathways import recording as r
 
     data = r.payload(statement=statement, links=[r.parse_link(item) for item in link])
-    _append(db, r.new_event(case, "ExpectationFormed", data, occurred=occurred, recorded_by=by,
-                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+    _record(db, case, "ExpectationFormed", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
+            as_json=as_json)
 
 
 @add_app.command("state")
@@ -201,9 +209,9 @@ def add_state(
     from pathways import recording as r
 
     data = r.payload(variable=variable, direction=direction, level=level,
-                     because=[r.expand_ref(case, item, flag="--because") for item in because or []])
-    _append(db, r.new_event(case, "StateObserved", data, occurred=occurred, recorded_by=by,
-                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+                     because=r.expand_refs(case, because, flag="--because"))
+    _record(db, case, "StateObserved", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
+            as_json=as_json)
 
 
 @add_app.command("link")
@@ -221,11 +229,11 @@ def add_link(
     """Record a causal link coded by the researcher."""
     from pathways import recording as r
 
-    data = r.payload(sign=sign, evidence=[r.expand_ref(case, item, flag="--evidence") for item in evidence or []],
+    data = r.payload(sign=sign, evidence=r.expand_refs(case, evidence, flag="--evidence"),
                      confidence=r.parse_confidence(confidence))
     data.update({"from": source, "to": target})
-    _append(db, r.new_event(case, "LinkCoded", data, occurred=occurred, recorded_by=by,
-                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+    _record(db, case, "LinkCoded", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
+            as_json=as_json)
 
 
 @add_app.command("loop")
@@ -245,8 +253,8 @@ def add_loop(
 
     data = r.payload(variables=[item.strip() for item in variables.split(",") if item.strip()],
                      polarity=polarity, valence=valence, change=change, note=note)
-    _append(db, r.new_event(case, "LoopCoded", data, occurred=occurred, recorded_by=by,
-                            meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
+    _record(db, case, "LoopCoded", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
+            as_json=as_json)
 
 
 @app.command()
@@ -262,7 +270,7 @@ def retract(
     from pathways import recording as r
 
     data = {"ref": r.expand_ref(case, ref, flag="REF"), "reason": reason}
-    _append(db, r.new_event(case, "EventRetracted", data, recorded_by=by, expected_version=expect_version), as_json)
+    _record(db, case, "EventRetracted", data, by=by, expect_version=expect_version, as_json=as_json)
 
 
 @app.command("import")

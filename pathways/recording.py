@@ -22,6 +22,10 @@ def expand_ref(case: str, text: str, *, flag: str) -> str:
     return text
 
 
+def expand_refs(case: str, texts: Iterable[str] | None, *, flag: str) -> list[str]:
+    return [expand_ref(case, text, flag=flag) for text in texts or []]
+
+
 def parse_effect(text: str) -> dict[str, str]:
     """`VARIABLE:up|down|none` (also `VARIABLE+`, `VARIABLE-`)."""
     if text.endswith(("+", "-")) and ":" not in text:
