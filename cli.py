@@ -574,8 +574,9 @@ def demo(
                f"{agreement['agrees']} of {agreement['readings']} researcher readings agree. "
                f"{len(paths)} diagrams in {out}/ ({engine.renderer_name()} renderer), {seconds:.1f}s in all.")
     where = f" --db {db or 'demo.db'}"
-    typer.echo(f"Next: open {out}/ir-1995-loops.svg, or keep a database with `pathways demo --db demo.db` and try "
-               f"`pathways show ir-1995{where}`, `pathways loops --json{where}`, `pathways summary{where}`.")
+    prog = sys.argv[0] if sys.argv[0].endswith("pathways") else "pathways"  # as invoked: .venv/bin/pathways
+    typer.echo(f"Next: open {out}/ir-1995-loops.svg, or keep a database with `{prog} demo --db demo.db` and try "
+               f"`{prog} show ir-1995{where}`, `{prog} loops --json{where}`, `{prog} summary{where}`.")
 
 
 def main() -> None:
