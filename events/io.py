@@ -45,7 +45,7 @@ def read_events(path: str | Path, fmt: str | None = None) -> Iterator[NewEvent]:
     fmt = detect_format(path, fmt)
     name = str(path)
     try:
-        handle = open(path, encoding="utf-8", newline="")
+        handle = open(path, encoding="utf-8-sig", newline="")  # -sig: tolerate a byte-order mark
     except OSError as error:
         raise InvalidEvent(f"cannot read: {error.strerror}", file=name) from None
     with handle:

@@ -66,8 +66,7 @@ def parse_confidence(text: str | None) -> str | float | None:
 
 def payload(**fields: Any) -> dict[str, Any]:
     """Drop the options the user did not give (None, empty lists and mappings)."""
-    return {key.replace("_", "-") if key == "policy_assessment" else key: value
-            for key, value in fields.items() if value is not None and value != [] and value != {}}
+    return {key: value for key, value in fields.items() if value is not None and value != [] and value != {}}
 
 
 def new_event(case: str, type_: str, data: Mapping[str, Any], *, occurred: str | None = None,

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from events.envelope import case_stream, is_case_id
 from events.errors import InvalidEvent, UnknownCase
-from events.store import EventStore, parse_timestamp
 from events import dates
+from events.store import EventStore, parse_timestamp
 
 from .analysis import CaseAnalysis
 from .pathway import Settings
-from .projections import Projector, time_travel
+from .projections import CatchUp, Projector, time_travel
 
 
 def check_point(as_of: str | None, recorded_before: str | None) -> tuple[str | None, str | None]:
@@ -47,5 +47,5 @@ def analyses(store: EventStore, settings: Settings, *, case: str | None = None, 
     return [projector.load(case)] if case is not None else list(projector.load_all())
 
 
-def rebuild(store: EventStore, settings: Settings, progress: Callable[[int], None] | None = None):
+def rebuild(store: EventStore, settings: Settings, progress: Callable[[int], None] | None = None) -> CatchUp:
     return Projector(store, settings).rebuild(progress)

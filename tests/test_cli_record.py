@@ -99,3 +99,11 @@ def test_reading_a_missing_database_is_a_clear_error(cli):
     result = cli.run("log")
     assert result.exit_code == 2 and "no database" in result.stderr
     assert not cli.db.exists()
+
+
+def test_csv_with_a_byte_order_mark_imports(cli, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufefftype,case,data\nCaseOpened,x,\"{\"\"origin\"\": \"\"GH\"\", \"\"motive\"\": \"\"family\"\"}\"\n"
+                     .encode("utf-8"))
+    cli.ok("import", str(path))
+    assert [e["case"] for e in cli.log()] == ["x"]
