@@ -136,6 +136,8 @@ def to_new_event(record: dict[str, Any], *, line: int | None = None) -> NewEvent
         if record.get(key) is not None and not isinstance(record[key], str):
             raise InvalidEvent("must be a string", line=line, field=key)
     version = record.get("version")
+    if record.get("occurred") == "":  # an empty date is no date, as an empty CSV cell is
+        record = {**record, "occurred": None}
     return NewEvent(
         stream=stream, type=record["type"], data=record["data"], occurred=record.get("occurred"),
         event_id=record.get("event_id"), recorded_by=record.get("recorded_by"),

@@ -107,3 +107,10 @@ def test_csv_with_a_byte_order_mark_imports(cli, tmp_path):
                      .encode("utf-8"))
     cli.ok("import", str(path))
     assert [e["case"] for e in cli.log()] == ["x"]
+
+
+def test_an_empty_occurred_means_undated(cli, tmp_path):
+    path = write_jsonl(tmp_path / "e.jsonl", [
+        {"type": "CaseOpened", "case": "x", "occurred": "", "data": {"origin": "GH", "motive": "family"}}])
+    cli.ok("import", str(path))
+    assert cli.log()[0]["occurred"] is None
