@@ -115,26 +115,25 @@ def bench_rebuild(db: Path, events: int, table: Table) -> None:
 
 def bench_catch_up(db: Path, events: int, table: Table) -> None:
     with EventStore(db) as store:
-        projector = Projector(store)
-        projector.catch_up()
-        case = store.cases()[0]
-        samples = []
-        for _ in range(5):
-            store.append([_one_state(case)])
-            samples.append(timed(projector.catch_up))
+        big = _catch_up_seconds(store)
     small = Path(tempfile.mkdtemp()) / "small.db"
     with EventStore(small) as store:
         store.append(read_events(_tiny_source(small.parent)))
-        projector = Projector(store)
-        projector.catch_up()
-        case = store.cases()[0]
-        baseline = []
-        for _ in range(5):
-            store.append([_one_state(case)])
-            baseline.append(timed(projector.catch_up))
-    a, b = statistics.median(samples), statistics.median(baseline)
-    table.add(f"catch-up after one new event at {events:,} events (ms)", f"{a * 1000:.1f}",
-              f"{b * 1000:.1f} at ~500 events", a / b, "< 50 ms, flat")
+        baseline = _catch_up_seconds(store)
+    table.add(f"catch-up after one new event at {events:,} events (ms)", f"{big * 1000:.1f}",
+              f"{baseline * 1000:.1f} at ~500 events", big / baseline, "< 50 ms, flat")
+
+
+def _catch_up_seconds(store: EventStore, samples: int = 5) -> float:
+    """Median time of a catch-up after appending one event to a caught-up store."""
+    projector = Projector(store)
+    projector.catch_up()
+    case = store.cases()[0]
+    times = []
+    for _ in range(samples):
+        store.append([_one_state(case)])
+        times.append(timed(projector.catch_up))
+    return statistics.median(times)
 
 
 def _one_state(case: str):
