@@ -27,12 +27,6 @@ class Catalogue:
     def has(self, name: str, key: str) -> bool:
         return key in self.entries[name]
 
-    def get(self, name: str, key: str) -> Mapping[str, Any]:
-        return self.entries[name][key]
-
-    def keys(self, name: str) -> list[str]:
-        return list(self.entries[name])
-
     def desirability(self, variable: str) -> int:
         return int(self.entries["variables"].get(variable, {}).get("desirability", 0))
 

@@ -45,9 +45,3 @@ class Conflict(PathwaysError):
     """Optimistic-concurrency or identity conflict: nothing was written."""
 
     exit_code = 1
-
-
-class IntegrityError(PathwaysError):
-    """The stored log fails its hash chain or its invariants."""
-
-    exit_code = 1

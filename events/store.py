@@ -16,7 +16,7 @@ import attrs
 from . import catalogue as catalogue_mod
 from . import dates
 from .envelope import CATALOGUE_STREAM, Event, NewEvent, case_of, is_case_id
-from .errors import Conflict, IntegrityError, InvalidEvent, PathwaysError, UnknownCase
+from .errors import Conflict, InvalidEvent, PathwaysError, UnknownCase
 from .hashing import GENESIS, canonical_json, chain_hash
 from .validate import Registry, RefTarget, check_payload, effect_variables
 

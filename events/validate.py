@@ -122,9 +122,6 @@ class Registry:
             check = self._checks[key] = compile_schema(self._documents[key])
         return check
 
-    def document(self, type_: str, version: int) -> Mapping[str, Any]:
-        return self._documents[(type_, version)]
-
 
 def check_payload(registry: Registry, catalogue: Catalogue, resolver: RefResolver, *,
                   type_: str, version: int, data: Any, case: str | None, stream_version: int) -> None:

@@ -209,12 +209,6 @@ class Projector:
             for row in profiles.fetchall():
                 yield self._assemble(row, *(group.get(row[0], []) for group in grouped))
 
-    def loops(self, case: str | None = None) -> list[Loop]:
-        if case is not None:
-            return list(self.load(case).loops)
-        rows = self.conn.execute('SELECT * FROM loops ORDER BY "case", closing_order, id')
-        return [_loop(row) for row in rows]
-
     def _rows_of(self, name: str, cases: Sequence[str]) -> list[tuple]:
         return self._grouped(name, cases).get(cases[0], [])
 

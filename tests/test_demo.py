@@ -1,8 +1,6 @@
 """The bundled study cases: they import cleanly and their computed loops agree with the authors' readings."""
 
 import json
-from pathlib import Path
-
 import pytest
 
 from events.store import EventStore

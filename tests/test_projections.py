@@ -1,6 +1,5 @@
 """The projection runner: catch-up equals rebuild, only touched cases are recomputed, time travel is read-only."""
 
-import json
 import uuid
 
 from hypothesis import HealthCheck, given, settings
