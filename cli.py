@@ -329,15 +329,8 @@ def log(
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """The events in log order (JSON Lines with --json: the import format)."""
-    from events.envelope import case_stream, is_case_id
-    from events.errors import UnknownCase
-
     with _store(db, create=False) as store:
-        streams = None
-        if case is not None:
-            if not is_case_id(case) or store.head(case_stream(case)) == 0:
-                raise UnknownCase(f"no case '{case}' in {db}", field="CASE")
-            streams = [case_stream(case)]
+        streams = [store.require_case(case, field="CASE")] if case is not None else None
         if as_json:
             from events import io
 
@@ -478,10 +471,8 @@ def render(
         raise PathwaysError("name a CASE, or use --all or --map", field="CASE")
     if case is not None and all_cases:
         raise PathwaysError("give either a CASE or --all, not both", field="CASE")
-    if fmt not in engine.FORMATS:
-        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join(engine.FORMATS)})", field="--format")
-    settings = _settings(reset_years, loop_bound)
-    found = _analyses(db, settings, case=case, as_of=as_of) if (case or all_cases or case_map) else []
+    engine.check_format(fmt)  # before any work
+    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of)
     with _store(db, create=False) as store:
         catalogue = store.catalogue()
     diagrams = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue))
@@ -512,8 +503,7 @@ def export(
 
     from pathways import exchange
 
-    if fmt not in exchange.FORMATS:
-        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join(exchange.FORMATS)})", field="--format")
+    exchange.check_format(fmt)
     settings = _settings(reset_years, loop_bound)
     with _store(db, create=False) as store:
         if out is None:

@@ -15,7 +15,7 @@ import attrs
 
 from . import catalogue as catalogue_mod
 from . import dates
-from .envelope import CATALOGUE_STREAM, Event, NewEvent, case_of, is_case_id
+from .envelope import CATALOGUE_STREAM, Event, NewEvent, case_of, case_stream, is_case_id
 from .errors import Conflict, InvalidEvent, PathwaysError, UnknownCase
 from .hashing import GENESIS, canonical_json, chain_hash
 from .validate import Registry, RefTarget, check_payload, effect_variables
@@ -161,6 +161,13 @@ class EventStore:
         rows = self.conn.execute("SELECT DISTINCT stream FROM events WHERE position > ? AND position <= ?",
                                  (position, until))
         return {stream for (stream,) in rows}
+
+    def require_case(self, case: str, *, field: str) -> str:
+        """The stream of an opened case; UnknownCase (naming `field`) otherwise."""
+        stream = case_stream(case)
+        if not is_case_id(case) or self.head(stream) == 0:
+            raise UnknownCase(f"no case '{case}' in {self.path}", field=field)
+        return stream
 
     def cases(self) -> list[str]:
         rows = self.conn.execute("SELECT DISTINCT stream FROM events WHERE stream LIKE 'case:%' ORDER BY stream")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from events.envelope import case_stream, is_case_id
 from events.errors import InvalidEvent, UnknownCase
 from events import dates
 from events.store import EventStore, parse_timestamp
@@ -34,8 +33,8 @@ def analyses(store: EventStore, settings: Settings, *, case: str | None = None, 
              progress: Callable[[int], None] | None = None) -> list[CaseAnalysis]:
     """One case's analysis (or every case's), from the caught-up tables or computed at a past point."""
     as_of, recorded_before = check_point(as_of, recorded_before)
-    if case is not None and (not is_case_id(case) or store.head(case_stream(case)) == 0):
-        raise UnknownCase(f"no case '{case}' in {store.path}", field="CASE")
+    if case is not None:
+        store.require_case(case, field="CASE")
     if as_of is not None or recorded_before is not None:
         found = list(time_travel(store, settings, cases=[case] if case else None, as_of=as_of,
                                  recorded_before=recorded_before))

@@ -14,21 +14,25 @@ from collections.abc import Iterator
 from typing import IO
 
 from events import io as event_io
-from events.envelope import case_stream, is_case_id
-from events.errors import PathwaysError, UnknownCase
+from events.envelope import case_stream
+from events.errors import PathwaysError
 from events.store import EventStore
 
 from ..pathway import Settings
 from ..projections import Projector
 
 
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})", field="--format")
+
+
 def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, case: str | None = None,
            pooled: bool = False) -> int:
     """Write the log or its projections in `fmt`; returns how many records (events, traces, rows or graphs)."""
-    if fmt not in FORMATS:
-        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})", field="--format")
-    if case is not None and (not is_case_id(case) or store.head(case_stream(case)) == 0):
-        raise UnknownCase(f"no case '{case}' in {store.path}", field="--case")
+    check_format(fmt)
+    if case is not None:
+        store.require_case(case, field="--case")
     if pooled and fmt != "graphml":
         raise PathwaysError("--pooled goes with --format graphml", field="--pooled")
     if fmt in EVENT_FORMATS:

@@ -29,10 +29,14 @@ def renderer_name() -> str:
     return "system dot" if system_dot() else "embedded (WebAssembly)"
 
 
-def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
-    """DOT source, or the layout in `fmt` through system Graphviz or, for SVG, the embedded one."""
+def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise RenderUnavailable(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})", field="--format")
+
+
+def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
+    """DOT source, or the layout in `fmt` through system Graphviz or, for SVG, the embedded one."""
+    check_format(fmt)
     if fmt == "dot":
         return graph.source.encode("utf-8")
     if system_dot():
