@@ -11,7 +11,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from events.errors import PathwaysError
+from events.errors import INTERNAL_EXIT, PathwaysError, StorageError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Reconstruct migrants' integration pathways and their feedback loops from coded contacts.")
@@ -37,27 +37,62 @@ def _debug() -> bool:
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """One line on stderr and the error's exit code for user errors; tracebacks only with --debug."""
+    """One line on stderr and an exit code for every error: the error's own for user errors (2 bad
+    input, 1 conflict or failed check, 3 the machine refused), 4 for a bug; tracebacks only with --debug."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except PathwaysError as error:
-            if _debug():
-                raise
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
         except BrokenPipeError:
             raise typer.Exit(0) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted: nothing of the unfinished command was written", err=True)
+            raise typer.Exit(130) from None
+        except Exception as error:  # noqa: BLE001 - the one place where every error becomes one line
+            if _debug():
+                raise
+            known = _known(error)
+            if known is None:
+                typer.echo(f"internal error (a bug in pathways): {type(error).__name__}: {_one_line(error)}; "
+                           "run again with --debug for the traceback and report it", err=True)
+                raise typer.Exit(INTERNAL_EXIT) from None
+            typer.echo(f"error: {_one_line(known)}", err=True)
+            raise typer.Exit(known.exit_code) from None
 
     return wrapper
 
 
+def _known(error: Exception) -> PathwaysError | None:
+    """A user error as it is, a storage or file-system error translated; None for a bug."""
+    if isinstance(error, PathwaysError):
+        return error
+    from events.store import translate
+
+    translated = translate(error, os.environ.get("PATHWAYS_DB", "the database"))
+    if translated is not None:
+        return translated
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        return StorageError(f"{where}{error.strerror}")
+    return None
+
+
+def _one_line(error: Exception) -> str:
+    """Never more than one line, and nothing a terminal would run as an escape."""
+    text = " ".join(str(error).split())
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
 @app.callback()
-def _global(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+def _global(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+            db: Annotated[Optional[Path], typer.Option("--db", help="The database (also after the command).")] = None) -> None:
     if debug:
         os.environ["PATHWAYS_DEBUG"] = "1"
+    if db is not None:  # `pathways --db x show ...`: the command's own --db reads PATHWAYS_DB
+        os.environ["PATHWAYS_DB"] = str(db)
 
 
 def _console(stderr: bool = False):
@@ -97,9 +132,15 @@ def _record(db: Path, case: str, type_: str, data: dict, *, occurred: str | None
                             meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
 
 
+def _waiting(seconds: float) -> None:
+    """A writer waiting on another writer says so, about every five seconds."""
+    if int(seconds) % 5 == 0:
+        typer.echo(f"waiting for another writer to finish ({seconds:.0f}s)...", err=True)
+
+
 def _append(db: Path, event: Any, as_json: bool) -> None:
     with _store(db, create=True) as store:
-        report = store.append([event])
+        report = store.append([event], waiting=_waiting)
         stored = next(store.read(after=report.first_position - 1, until=report.first_position))
     if as_json:
         _print_json(stored.envelope())
@@ -287,15 +328,21 @@ def import_(
     if not file.is_file():
         raise PathwaysError(f"{file}: no such file")
     events = io.read_events(file, fmt)
-    with _store(db, create=True) as store, _progress("importing", io.count_records(file)) as advance:
-        report = store.append(events, file=str(file), dry_run=dry_run, progress=advance)
+    # A dry run against a database that does not exist yet checks against an empty log in memory.
+    target = Path(":memory:") if dry_run and not db.exists() else db
+    with _store(target, create=True) as store, _progress("importing", io.count_records(file)) as advance:
+        report = store.append(events, file=str(file), dry_run=dry_run, progress=advance, waiting=_waiting)
     if as_json:
-        _print_json({"appended": report.appended, "skipped": report.skipped, "dry_run": dry_run,
+        _print_json({"appended": report.appended, "skipped": report.skipped, "other_coder": report.other_coder,
+                     "dry_run": dry_run,
                      "first_position": report.first_position, "last_position": report.last_position})
     else:
         verb = "would import" if dry_run else "imported"
         typer.echo(f"{verb} {report.appended} events from {file}"
-                   + (f" ({report.skipped} already stored, skipped)" if report.skipped else ""))
+                   + (f" ({report.skipped} already stored, skipped" if report.skipped else "")
+                   + (f"; {report.other_coder} of them stored under another recorded_by, kept as stored"
+                      if report.other_coder else "")
+                   + (")" if report.skipped else ""))
 
 
 class _progress:

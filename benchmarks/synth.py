@@ -38,14 +38,15 @@ def case_records(index: int, rng: random.Random) -> Iterator[dict]:
     yield {"type": "CaseOpened", "case": case,
            "data": {"origin": rng.choice(ORIGINS), "motive": rng.choice(MOTIVES), "arrival": str(arrival)}}
     size = rng.randint(10, 40)
-    year = arrival
+    month = arrival * 12  # dates never go back: causes come first
     version = 1
     chain: list[tuple[str, str]] = []
     last_chain_event = 0
     while version < size:
         version += 1
-        year += rng.random() < 0.3
-        occurred = f"{year}-{rng.randint(1, 12):02d}"
+        month += rng.randint(0, 5)
+        year = month // 12
+        occurred = f"{year}-{month % 12 + 1:02d}"
         roll = rng.random()
         if not chain and roll < 0.15:
             chain = list(rng.choice(CHAINS))

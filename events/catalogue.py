@@ -27,6 +27,12 @@ class Catalogue:
     def has(self, name: str, key: str) -> bool:
         return key in self.entries[name]
 
+    def listing(self, name: str) -> str:
+        """The valid keys of one catalogue, for a refusal, and how a project adds its own."""
+        keys = sorted(self.entries[name])
+        shown = ", ".join(keys[:40]) + (f", ... ({len(keys)} in all)" if len(keys) > 40 else "")
+        return f"known: {shown}; add your own with `pathways catalogue add {name[:-1]}`"
+
     def desirability(self, variable: str) -> int:
         return int(self.entries["variables"].get(variable, {}).get("desirability", 0))
 

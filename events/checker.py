@@ -47,6 +47,14 @@ def _is_type(value: Any, name: str) -> bool:
     raise ValueError(f"unsupported type {name!r}")
 
 
+def _ecma(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema (ECMA-262) pattern in Python: `\\d` is ASCII only there, and `$` is the end of the
+    text, where Python's `$` also matches before a trailing newline."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + "\\Z"
+    return re.compile(pattern, re.ASCII)
+
+
 def _json_equal(a: Any, b: Any) -> bool:
     """JSON equality: 1 == 1.0, but true is not 1."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -83,7 +91,7 @@ def compile_schema(schema: Mapping[str, Any]) -> Check:
                 raise InvalidEvent(f"{value!r} is not one of: {listed}", field=path)
         steps.append(check_enum)
     if "pattern" in schema:
-        pattern = re.compile(schema["pattern"])
+        pattern = _ecma(schema["pattern"])
         if schema.get("x-date"):
             reason = "is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"
         elif schema.get("x-ref"):

@@ -7,7 +7,10 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+from .limits import check_year
+
+# ASCII digits only, and \Z: `$` would accept a trailing newline.
+_PATTERN = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -20,8 +23,7 @@ def parse(text: str) -> tuple[int, int, int]:
     if not match:
         raise ValueError(f"'{text}' is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(part) if part else 0 for part in match.groups())
-    if year < 1:
-        raise ValueError(f"'{text}' has no year 0")
+    check_year(year, text)
     if match.group(2) and not 1 <= month <= 12:
         raise ValueError(f"'{text}' has no month {month}")
     if match.group(3) and not 1 <= day <= calendar.monthrange(year, month)[1]:

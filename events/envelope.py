@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")  # \Z: `$` accepts a trailing newline
 CATALOGUE_STREAM = "catalogue"
 CASE_PREFIX = "case:"
 

@@ -45,3 +45,19 @@ class Conflict(PathwaysError):
     """Optimistic-concurrency or identity conflict: nothing was written."""
 
     exit_code = 1
+
+
+class Busy(PathwaysError):
+    """Another writer held the log's write lock past the waiting limit: nothing was written."""
+
+    exit_code = 1
+
+
+class StorageError(PathwaysError):
+    """The machine refused: disk full, no permission, a folder where a file should be, an I/O error."""
+
+    exit_code = 3
+
+
+INTERNAL_EXIT = 4
+"""The exit code of a bug: an error the program did not foresee (its own code, so scripts can tell)."""

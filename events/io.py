@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from .envelope import Event, NewEvent, case_stream
 from .errors import InvalidEvent
+from .limits import EVENT_BYTES
 
 REQUIRED = ("type", "data")
 OPTIONAL = ("case", "stream", "occurred", "event_id", "recorded_by", "recorded_at", "meta",
@@ -66,16 +67,32 @@ def _jsonl_records(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     for line, text in enumerate(handle, start=1):
         if not text.strip():
             continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InvalidEvent(f"malformed JSON ({error.msg} at column {error.colno})", line=line) from None
+        record = loads(text, line=line)
         if not isinstance(record, dict):
             raise InvalidEvent("each line must be a JSON object", line=line)
         yield line, record
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads(text: str, *, line: int | None = None, field: str | None = None) -> Any:
+    """Strict JSON: no NaN or Infinity; a number too long, or nesting too deep for the parser, is
+    refused as malformed like any other bad text (one line, never a traceback)."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        reason = error.msg.removesuffix(" at")  # "Invalid control character at" + our "at column"
+        raise InvalidEvent(f"malformed JSON ({reason} at column {error.colno})", line=line, field=field) from None
+    except ValueError as error:  # NaN, Infinity, an integer of thousands of digits
+        raise InvalidEvent(f"malformed JSON ({error})", line=line, field=field) from None
+    except RecursionError:
+        raise InvalidEvent("malformed JSON (nested too deeply to read)", line=line, field=field) from None
+
+
 def _csv_records(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * EVENT_BYTES))  # a cell may hold a whole payload
     reader = csv.DictReader(handle)
     header = reader.fieldnames or []
     missing = [column for column in REQUIRED if column not in header]
@@ -97,17 +114,14 @@ def _csv_records(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
             if cell == "":
                 continue
             if column in ("data", "meta"):
-                try:
-                    record[column] = json.loads(cell)
-                except json.JSONDecodeError as error:
-                    raise InvalidEvent(f"malformed JSON in cell ({error.msg})", line=line, field=column) from None
+                record[column] = loads(cell, line=line, field=column)
             elif column in ("version", "schema_version", "position"):
                 try:
                     record[column] = int(cell)
                 except ValueError:
                     raise InvalidEvent(f"{cell!r} is not a whole number", line=line, field=column) from None
             else:
-                record[column] = cell
+                record[column] = undefuse(cell)
         yield line, record
 
 
@@ -169,5 +183,18 @@ def write_csv(events: Iterable[Event], out: IO[str]) -> int:
 def _cell(column: str, value: Any) -> str:
     if column in ("data", "meta"):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return "" if value is None else str(value)
+    return "" if value is None else defuse(str(value))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def defuse(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading `'` (one more `'` for a cell that
+    already starts with one, so `undefuse` gives back exactly what was written)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def undefuse(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
 

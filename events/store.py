@@ -16,9 +16,10 @@ import attrs
 from . import catalogue as catalogue_mod
 from . import dates
 from .envelope import CATALOGUE_STREAM, Event, NewEvent, case_of, case_stream, is_case_id
-from .errors import Conflict, InvalidEvent, PathwaysError, UnknownCase
+from . import limits
+from .errors import Busy, Conflict, InvalidEvent, PathwaysError, StorageError, UnknownCase
 from .hashing import GENESIS, canonical_json, chain_hash
-from .validate import Registry, RefTarget, check_payload, effect_variables
+from .validate import Ref, Registry, RefTarget, check_payload, dated, effect_variables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -41,12 +42,23 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE INSERT ON events
+WHEN NEW.position IS NOT (SELECT coalesce(max(position), 0) + 1 FROM events)
+  OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+  OR EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.version)
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: an insert must add the next position'); END;
 """
+TRIGGERS = ("events_no_update", "events_no_delete", "events_append_only")
+"""The insert trigger closes `REPLACE INTO` (a delete in disguise, which fires no delete trigger) and
+any insert at or below the head: the log only grows, one position at a time."""
 COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred, recorded_at, "
            "recorded_by, data, meta, prev_hash, hash")
 INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+TARGET = "event_id, stream, version, type, schema_version, occurred, data"
 CHUNK = 2000
 BUSY_TIMEOUT_S = 60.0
+"""How long a writer waits for another writer's lock (PATHWAYS_BUSY_SECONDS overrides)."""
+REF_CACHE = 50_000
 
 
 @attrs.frozen
@@ -56,6 +68,8 @@ class AppendReport:
     first_position: int | None
     last_position: int | None
     dry_run: bool = False
+    other_coder: int = 0
+    """Of the skipped: events stored before under the same id and content but another `recorded_by`."""
 
 
 @attrs.frozen
@@ -74,15 +88,71 @@ def format_timestamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_TIMESTAMP = re.compile(r"[0-9T:.+Z -]+\Z", re.ASCII)
+
+
 def parse_timestamp(text: str) -> str:
     """An ISO timestamp (or date) as canonical UTC text; naive times are taken as UTC."""
     try:
+        if not _TIMESTAMP.match(text):
+            raise ValueError
         moment = dt.datetime.fromisoformat(text)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        limits.check_year(moment.year, text)
+        limits.check_year(moment.astimezone(dt.timezone.utc).year, text)
+    except ValueError as error:
+        reason = str(error) if str(error).startswith("'") else \
+            f"'{text}' is not an ISO timestamp such as 2024-05-01T12:00:00Z"
+        raise ValueError(reason) from None
+    except (TypeError, OverflowError):
         raise ValueError(f"'{text}' is not an ISO timestamp such as 2024-05-01T12:00:00Z") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
     return format_timestamp(moment)
+
+
+@attrs.frozen
+class Head:
+    """The last event of the log: what `verify --head` later proves is still there, unchanged."""
+
+    position: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Head":
+        position, sep, hash_ = text.partition(":")
+        if not sep or not position.isascii() or not position.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", hash_):
+            raise InvalidEvent(f"'{text}' is not POSITION:HASH (as `pathways head` prints it)", field="--head")
+        return cls(int(position), hash_)
+
+
+def translate(error: BaseException, where: str) -> PathwaysError | None:
+    """The one place where SQLite's errors become ours (None: not a storage error we know)."""
+    if not isinstance(error, sqlite3.Error):
+        return None
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return Busy(f"{where} is locked by another writer; try again when it is done")
+    if "disk is full" in text or "database or disk is full" in text:
+        return StorageError(f"{where}: the disk is full; nothing was written")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"{where} is read-only: this command writes; read commands work on it")
+    if "not a database" in text or "malformed" in text:
+        return PathwaysError(f"{where} is not a pathways database (not an SQLite file, or a damaged one)")
+    if "disk I/O" in text or "unable to open" in text:
+        return StorageError(f"{where}: {text}")
+    return None
+
+
+def _busy_seconds() -> float:
+    import os
+
+    try:
+        return float(os.environ.get("PATHWAYS_BUSY_SECONDS", BUSY_TIMEOUT_S))
+    except ValueError:
+        return BUSY_TIMEOUT_S
 
 
 class EventStore:
@@ -90,17 +160,102 @@ class EventStore:
 
     def __init__(self, path: str | Path, *, registry: Registry | None = None, create: bool = True) -> None:
         self.path = Path(path)
-        if not create and not self.path.exists():
-            raise PathwaysError(f"no database at {self.path} (run `pathways init` or import into it first)")
-        self.conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = NORMAL")
         self.registry = registry or _default_registry()
         self._db: Any = None
-        exists = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone()
-        if not exists:
+        self.busy_seconds = _busy_seconds()
+        self.read_only = False
+        self.conn = self._connect(create)
+        try:
+            self._prepare(create)
+        except sqlite3.Error as error:
+            self.conn.close()
+            raise translate(error, str(self.path)) or error
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        """Open the file, read-write where possible, else read-only (a read-only file or mount)."""
+        import os
+
+        path = self.path
+        if str(path) == ":memory:":  # a scratch log (a dry run with no database yet)
+            return sqlite3.connect(":memory:", isolation_level=None)
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder, not a database file")
+        if not path.exists():
+            if not create:
+                raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
+            if not path.parent.is_dir():
+                raise StorageError(f"cannot create {path}: no folder {path.parent}")
+        elif not os.access(path, os.R_OK):
+            raise StorageError(f"cannot read {path}: permission denied")
+        writable = not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        attempts = [("", False)] if writable else []
+        attempts += [("?mode=ro", True), ("?mode=ro&immutable=1", True)] if path.exists() else []
+        if not attempts:
+            raise StorageError(f"cannot create {path}: the folder is not writable")
+        from urllib.parse import quote
+
+        last: sqlite3.Error | None = None
+        for query, read_only in attempts:
+            try:
+                conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}{query}", uri=True,
+                                       timeout=self.busy_seconds, isolation_level=None, check_same_thread=False)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                if not read_only:
+                    conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.Error as error:
+                last = error
+                if "not a database" in str(error) or "malformed" in str(error):
+                    break
+                continue
+            self.read_only = read_only
+            return conn
+        assert last is not None
+        raise translate(last, str(path)) or last
+
+    def _prepare(self, create: bool) -> None:
+        columns = [row[1] for row in self.conn.execute("PRAGMA table_info(events)")]
+        if not columns:
+            if self.read_only or not create:
+                raise PathwaysError(f"{self.path} holds no pathways event log")
             self.conn.executescript(SCHEMA)
+        elif ", ".join(columns) != COLUMNS:
+            raise PathwaysError(f"{self.path} has an `events` table of another layout: not a pathways database")
+        elif not self.read_only and self._missing_triggers():
+            self.conn.executescript(SCHEMA)  # a log made before a trigger was added gets it
+
+    def _missing_triggers(self) -> set[str]:
+        present = {name for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+        return set(TRIGGERS) - present
+
+    def begin_write(self, waiting: Callable[[float], None] | None = None, *, wait: bool = True) -> None:
+        """BEGIN IMMEDIATE, waiting up to `busy_seconds` for another writer (calling `waiting` with
+        the seconds waited, about once a second); Busy at the limit, or at once with wait=False."""
+        import time
+
+        if self.read_only:
+            raise StorageError(f"{self.path} is read-only: this command writes; read commands work on it")
+        started = time.monotonic()
+        self.conn.execute(f"PRAGMA busy_timeout = {1000 if wait else 0}")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    waited = time.monotonic() - started
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                    if not wait or waited >= self.busy_seconds:
+                        raise Busy(f"{self.path} is locked by another writer"
+                                   + (f" (waited {waited:.0f}s)" if wait else "")
+                                   + "; try again when it is done") from None
+                    if waiting:
+                        waiting(waited)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
 
     @property
     def db(self) -> Any:
@@ -123,9 +278,10 @@ class EventStore:
     # -- writing -------------------------------------------------------------------------------
 
     def append(self, events: Iterable[NewEvent], *, file: str | None = None, dry_run: bool = False,
-               progress: Callable[[int], None] | None = None) -> AppendReport:
+               progress: Callable[[int], None] | None = None,
+               waiting: Callable[[float], None] | None = None) -> AppendReport:
         """Append a batch in one transaction: all of it, or (on any error) nothing."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.begin_write(waiting)
         try:
             batch = _Batch(self, file=file)
             chunk: list[NewEvent] = []
@@ -144,13 +300,18 @@ class EventStore:
             raise
         self.conn.execute("ROLLBACK" if dry_run else "COMMIT")
         return AppendReport(batch.appended, batch.skipped, batch.first_position,
-                            batch.last_position if batch.appended else None, dry_run)
+                            batch.last_position if batch.appended else None, dry_run, batch.other_coder)
 
     # -- reading -------------------------------------------------------------------------------
 
     def last_position(self) -> int:
         row = self.conn.execute("SELECT max(position) FROM events").fetchone()
         return row[0] or 0
+
+    def last(self) -> Head:
+        """Position and hash of the last event (0 and the genesis hash for an empty log)."""
+        row = self.conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+        return Head(*row) if row else Head(0, GENESIS)
 
     def head(self, stream: str) -> int:
         row = self.conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
@@ -215,14 +376,19 @@ class EventStore:
 
     # -- checking ------------------------------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Recompute the hash chain and stream versions; name the first broken position."""
-        triggers = {name for (name,) in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+    def verify(self, head: Head | None = None) -> VerifyReport:
+        """Recompute the hash chain and stream versions; name the first broken position. With `head`
+        (an earlier `pathways head`), also prove the log still holds that event: truncation or a
+        rewrite of the log from there on is then seen even though the rest chains up."""
+        missing = self._missing_triggers()
         prev, checked, heads = GENESIS, 0, {}
+        expected_position = 1
         for row in self.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position"):
             position, event_id, stream, version, type_, schema_version, occurred, recorded_at, \
                 recorded_by, data, meta, prev_hash, hash_ = row
+            if position != expected_position:
+                return VerifyReport(False, checked, position, f"position {expected_position} is missing")
+            expected_position += 1
             if prev_hash != prev:
                 return VerifyReport(False, checked, position, "prev_hash does not match the hash of the event before it")
             expected = chain_hash(prev, event_id=event_id, stream=stream, version=version, type=type_,
@@ -235,7 +401,14 @@ class EventStore:
             heads[stream] = version
             prev = hash_
             checked += 1
-        missing = {"events_no_update", "events_no_delete"} - triggers
+        if head is not None and head.position > 0:
+            row = self.conn.execute("SELECT hash FROM events WHERE position = ?", (head.position,)).fetchone()
+            if row is None:
+                return VerifyReport(False, checked, head.position,
+                                    f"the log ends at {checked}: the recorded head {head.position} is gone (truncated)")
+            if row[0] != head.hash:
+                return VerifyReport(False, checked, head.position,
+                                    "the event at the recorded head has another hash: the log was rewritten from there")
         if missing:
             return VerifyReport(False, checked, None, f"append-only trigger(s) missing: {', '.join(sorted(missing))}")
         return VerifyReport(True, checked)
@@ -263,9 +436,10 @@ class _Batch:
         self.heads: dict[str, int] = {}
         self.targets: dict[tuple[str | None, int], RefTarget] = {}
         self.targets_by_id: dict[str, RefTarget] = {}
+        self.retracted: dict[str, set[str]] = {}
         self.rows: list[tuple] = []
         self.pending_ids: dict[str, tuple] = {}
-        self.appended = self.skipped = 0
+        self.appended = self.skipped = self.other_coder = 0
         self.first_position: int | None = None
         self.last_position: int | None = None
         self.now = utc_now()
@@ -274,8 +448,8 @@ class _Batch:
     def by_version(self, case: str, version: int) -> RefTarget | None:
         key = (case, version)
         if key not in self.targets:
-            row = self.conn.execute("SELECT event_id, stream, version, type, schema_version, data FROM events "
-                                    "WHERE stream = ? AND version = ?", (f"case:{case}", version)).fetchone()
+            row = self.conn.execute(f"SELECT {TARGET} FROM events WHERE stream = ? AND version = ?",
+                                    (f"case:{case}", version)).fetchone()
             if row is None:
                 return None
             self._remember(self._target(row))
@@ -283,24 +457,46 @@ class _Batch:
 
     def by_id(self, event_id: str) -> RefTarget | None:
         if event_id not in self.targets_by_id:
-            row = self.conn.execute("SELECT event_id, stream, version, type, schema_version, data FROM events "
-                                    "WHERE event_id = ?", (event_id,)).fetchone()
+            row = self.conn.execute(f"SELECT {TARGET} FROM events WHERE event_id = ?", (event_id,)).fetchone()
             if row is None:
                 return None
             self._remember(self._target(row))
         return self.targets_by_id[event_id]
 
+    def is_retracted(self, target: RefTarget) -> bool:
+        if target.case not in self.retracted:
+            self._write_rows()  # retractions earlier in this batch must be visible to the query
+            found: set[str] = set()
+            rows = self.conn.execute("SELECT data FROM events WHERE stream = ? AND type = 'EventRetracted'",
+                                     (case_stream(target.case),)).fetchall()
+            for (data,) in rows:
+                ref = Ref.parse(json.loads(data)["ref"])
+                cited = self.by_version(target.case, ref.version) if ref.version else self.by_id(ref.event_id)
+                if cited is not None:
+                    found.add(cited.event_id)
+            self.retracted[target.case] = found
+        return target.event_id in self.retracted[target.case]
+
     def _target(self, row: Sequence[Any]) -> RefTarget:
-        event_id, stream, version, type_, schema_version, data = row
+        event_id, stream, version, type_, schema_version, occurred, data = row
         _, data = self.registry.upcast(type_, schema_version, json.loads(data))
-        return RefTarget(event_id, case_of(stream), version, type_, effect_variables(type_, data))
+        return RefTarget(event_id, case_of(stream), version, type_, effect_variables(type_, data),
+                         dated(type_, occurred, data))
 
     def _remember(self, target: RefTarget) -> None:
-        if len(self.targets) > 50_000:  # bound memory on huge imports; the database has them all
+        if len(self.targets) > REF_CACHE:
+            # Bound memory on huge imports: the database has them all, once the rows still waiting
+            # in this chunk are written (inside the transaction, so nothing is committed early).
+            self._write_rows()
             self.targets.clear()
             self.targets_by_id.clear()
         self.targets[(target.case, target.version)] = target
         self.targets_by_id[target.event_id] = target
+
+    def _write_rows(self) -> None:
+        if self.rows:
+            self.conn.executemany(INSERT, self.rows)
+            self.rows = []
 
     # appending --------------------------------------------------------------------------------
     def add_chunk(self, chunk: list[NewEvent]) -> None:
@@ -311,10 +507,8 @@ class _Batch:
                 self._add(event, stored)
             except PathwaysError as error:
                 raise error.located(file=self.file, line=event.line)
-        if self.rows:
-            self.conn.executemany(INSERT, self.rows)
-            self.rows = []
-            self.pending_ids = {}
+        self._write_rows()
+        self.pending_ids = {}
 
     def _stored_ids(self, ids: list[str]) -> dict[str, tuple]:
         if self.was_empty and self.appended == 0 or not ids:
@@ -322,7 +516,7 @@ class _Batch:
         found: dict[str, tuple] = {}
         for start in range(0, len(ids), 900):
             part = ids[start:start + 900]
-            sql = ("SELECT event_id, stream, type, schema_version, occurred, data, meta FROM events "
+            sql = ("SELECT event_id, stream, type, schema_version, occurred, data, meta, recorded_by FROM events "
                    f"WHERE event_id IN ({','.join('?' * len(part))})")
             for row in self.conn.execute(sql, part):
                 found[row[0]] = row[1:]
@@ -347,15 +541,24 @@ class _Batch:
                 dates.validate(event.occurred)
             except ValueError as error:
                 raise InvalidEvent(str(error), field="occurred") from None
-        if event.recorded_by is not None and not isinstance(event.recorded_by, str):
-            raise InvalidEvent("must be a string", field="recorded_by")
+        if event.recorded_by is not None:
+            if not isinstance(event.recorded_by, str):
+                raise InvalidEvent("must be a string", field="recorded_by")
+            limits.check_text(event.recorded_by, "recorded_by", name=True)
+        limits.check_value(event.data, "data")
+        limits.check_value(event.meta, "meta")
         data_json, meta_json = canonical_json(event.data), canonical_json(event.meta)
+        size = len(data_json.encode()) + len(meta_json.encode())
+        if size > limits.EVENT_BYTES:
+            raise InvalidEvent(f"data and meta take {size:,} bytes, over the limit of {limits.EVENT_BYTES:,}",
+                               field="data")
         event_id = _event_id(event.event_id)
         if event_id is not None:
             previous = self.pending_ids.get(event_id) or stored.get(event_id)
             if previous is not None:
-                if previous == (stream, type_, schema_version, event.occurred, data_json, meta_json):
+                if previous[:6] == (stream, type_, schema_version, event.occurred, data_json, meta_json):
                     self.skipped += 1
+                    self.other_coder += previous[6] != event.recorded_by
                     return
                 raise Conflict(f"event id {event_id} is already stored with different content", field="event_id")
         else:
@@ -380,7 +583,7 @@ class _Batch:
             if version > 1 and type_ == "CaseOpened":
                 raise InvalidEvent(f"case '{case}' is already opened", field="type")
         check_payload(self.registry, self.catalogue, self, type_=type_, version=schema_version,
-                      data=event.data, case=case, stream_version=version)
+                      data=event.data, case=case, stream_version=version, occurred=event.occurred)
         if type_ in catalogue_mod.DEFINES:
             self.catalogue = self.catalogue.with_definition(type_, event.data)
 
@@ -392,20 +595,25 @@ class _Batch:
                               data=data_json, meta=meta_json)
         self.rows.append((self.position, event_id, stream, version, type_, schema_version, event.occurred,
                           recorded_at, event.recorded_by, data_json, meta_json, prev_hash, self.tip))
-        self.pending_ids[event_id] = (stream, type_, schema_version, event.occurred, data_json, meta_json)
+        self.pending_ids[event_id] = (stream, type_, schema_version, event.occurred, data_json, meta_json,
+                                      event.recorded_by)
         self.heads[stream] = version
         if case is not None:
             _, upcast = self.registry.upcast(type_, schema_version, event.data)
-            self._remember(RefTarget(event_id, case, version, type_, effect_variables(type_, upcast)))
+            self._remember(RefTarget(event_id, case, version, type_, effect_variables(type_, upcast),
+                                     dated(type_, event.occurred, upcast)))
+            if type_ == "EventRetracted" and case in self.retracted:
+                ref = Ref.parse(upcast["ref"])
+                cited = self.by_version(case, ref.version) if ref.version else self.by_id(ref.event_id)
+                if cited is not None:
+                    self.retracted[case].add(cited.event_id)
         self.appended += 1
         self.first_position = self.first_position or self.position
         self.last_position = self.position
 
 
 class VersionConflict(Conflict):
-    """The stream is not at the version the writer expected. Issue #2 asks exit 2 for it (bad input)."""
-
-    exit_code = 2
+    """The stream is not at the version the writer expected: a conflict (exit 1), nothing written."""
 
 
 def _check_stream(stream: Any, kind: str, type_: str) -> str | None:
@@ -422,7 +630,7 @@ def _check_stream(stream: Any, kind: str, type_: str) -> str | None:
     return case
 
 
-_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 def _event_id(value: Any) -> str | None:

@@ -24,7 +24,7 @@ from .errors import InvalidEvent
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _REF = re.compile(r"^(?:(?P<case>[A-Za-z0-9][A-Za-z0-9._-]{0,63})#(?P<version>[1-9][0-9]*)|(?P<id>[0-9a-fA-F-]{36}))"
-                  r"(?::(?P<variable>[a-z0-9][a-z0-9-]*))?$")
+                  r"(?::(?P<variable>[a-z0-9][a-z0-9-]*))?\Z")
 
 
 @attrs.frozen
@@ -55,18 +55,35 @@ class RefTarget:
     version: int
     type: str
     effect_variables: frozenset[str]
+    occurred: str | None = None
+    """The date the event is placed at, when it has one of its own (see `dated`)."""
 
 
 class RefResolver(Protocol):
     def by_version(self, case: str, version: int) -> RefTarget | None: ...
     def by_id(self, event_id: str) -> RefTarget | None: ...
+    def is_retracted(self, target: RefTarget) -> bool: ...
 
 
 def effect_variables(event_type: str, data: Mapping[str, Any]) -> frozenset[str]:
-    """The variables an event says it moved (contacts, absences, state observations)."""
+    """The variables an event says it moved (contacts, absences, state observations with a direction)."""
     if event_type == "StateObserved":
-        return frozenset([data["variable"]])
+        return frozenset([data["variable"]]) if data.get("direction") else frozenset()
     return frozenset(effect["variable"] for effect in data.get("effects", ()))
+
+
+def dated(event_type: str, occurred: str | None, data: Mapping[str, Any]) -> str | None:
+    """An event's own date: `occurred`, or for an absence the start of its period."""
+    if occurred is None and event_type == "ContactAbsent":
+        return data.get("from")
+    return occurred
+
+
+def later_than(cause: str, effect: str) -> bool:
+    """Whether a cause dated `cause` lies after an effect dated `effect`, compared at the coarser of
+    the two precisions (1995 is not after 1995-06, nor 1995-06 after 1995)."""
+    parts = min(cause.count("-"), effect.count("-")) + 1
+    return dates.parse(cause)[:parts] > dates.parse(effect)[:parts]
 
 
 class Registry:
@@ -124,26 +141,42 @@ class Registry:
 
 
 def check_payload(registry: Registry, catalogue: Catalogue, resolver: RefResolver, *,
-                  type_: str, version: int, data: Any, case: str | None, stream_version: int) -> None:
+                  type_: str, version: int, data: Any, case: str | None, stream_version: int,
+                  occurred: str | None = None) -> None:
     """Schema, catalogue keys, partial dates and refs of one payload; raises InvalidEvent."""
     found: list = []
     registry.check(type_, version)(data, "data", found)
     for mark, argument, field, value in found:
         if mark == "x-catalogue":
             if not catalogue.has(argument, value):
-                raise InvalidEvent(f"unknown {argument[:-1]} '{value}'", field=field)
+                raise InvalidEvent(f"unknown {argument[:-1]} '{value}' ({catalogue.listing(argument)})",
+                                   field=field)
         elif mark == "x-date":
             try:
                 dates.validate(value)
             except ValueError as error:
                 raise InvalidEvent(str(error), field=field) from None
         elif mark == "x-ref":
-            _check_ref(resolver, value, field=field, case=case, stream_version=stream_version,
-                       retracting=type_ == "EventRetracted")
+            target = _check_ref(resolver, value, field=field, case=case, stream_version=stream_version,
+                                retracting=type_ == "EventRetracted")
+            if ".because[" in field:
+                _check_cause(resolver, target, value, field=field,
+                             cited_by=dated(type_, occurred, data) if isinstance(data, dict) else occurred)
+
+
+def _check_cause(resolver: RefResolver, target: RefTarget, text: str, *, field: str, cited_by: str | None) -> None:
+    """Causes come first: a live event with an effect, not dated after the event that cites it."""
+    if resolver.is_retracted(target):
+        raise InvalidEvent(f"cause '{text}' was retracted: a retracted event causes nothing", field=field)
+    if not target.effect_variables:
+        raise InvalidEvent(f"cause '{text}' ({target.type}) carries no effect, so it can cause none", field=field)
+    if target.occurred is not None and cited_by is not None and later_than(target.occurred, cited_by):
+        raise InvalidEvent(f"cause '{text}' is dated {target.occurred}, after this event ({cited_by}): "
+                           "causes come first", field=field)
 
 
 def _check_ref(resolver: RefResolver, text: str, *, field: str, case: str | None,
-               stream_version: int, retracting: bool) -> None:
+               stream_version: int, retracting: bool) -> RefTarget:
     try:
         ref = Ref.parse(text)
     except ValueError as error:
@@ -161,5 +194,12 @@ def _check_ref(resolver: RefResolver, text: str, *, field: str, case: str | None
         raise InvalidEvent(f"ref '{text}' points to a later event (#{target.version})", field=field)
     if ref.variable is not None and ref.variable not in target.effect_variables:
         raise InvalidEvent(f"ref '{text}': event #{target.version} has no effect on '{ref.variable}'", field=field)
-    if retracting and target.type in ("CaseOpened", "EventRetracted"):
-        raise InvalidEvent(f"a {target.type} event cannot be retracted", field=field)
+    if retracting:
+        if target.type == "EventRetracted":
+            raise InvalidEvent(f"'{text}' is itself a retraction, and a retraction cannot be retracted "
+                               "(record the withdrawn event again instead)", field=field)
+        if target.type == "CaseOpened":
+            raise InvalidEvent(f"'{text}' opens the case and cannot be retracted", field=field)
+        if resolver.is_retracted(target):
+            raise InvalidEvent(f"'{text}' is already retracted", field=field)
+    return target

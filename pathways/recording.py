@@ -9,7 +9,7 @@ from typing import Any
 from events.envelope import NewEvent, case_stream
 from events.errors import InvalidEvent
 
-_SHORT_REF = re.compile(r"^#?(?P<version>[1-9][0-9]*)(?P<rest>:.*)?$")
+_SHORT_REF = re.compile(r"^#?(?P<version>[1-9][0-9]*)(?P<rest>:.*)?\Z")
 
 
 def expand_ref(case: str, text: str, *, flag: str) -> str:

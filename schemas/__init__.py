@@ -33,3 +33,9 @@ def catalogue(name: str) -> dict[str, Any]:
     if name not in CATALOGUES:
         raise KeyError(name)
     return _read_json("catalogue", f"{name}.json")
+
+
+@cache
+def limits() -> dict[str, Any]:
+    """What one event may hold (`limits.json`): depth, text length, list sizes, integers, years."""
+    return _read_json("limits.json")

@@ -12,19 +12,21 @@ PERCEIVED = ["favourable", "unfavourable", "mixed", "neutral"]
 @st.composite
 def case_records(draw, case: str, max_steps: int = 12) -> list[dict]:
     """CaseOpened, then contacts, absences, state observations, links, expectations and retractions,
-    with `because` refs (some naming one effect) to earlier events of the case."""
+    with `because` refs (some naming one effect) to earlier live events of the case that carry an
+    effect. Dates never go back (causes come first); some events have none."""
     year = draw(st.integers(1970, 2015))
     records = [{"type": "CaseOpened", "case": case, "data": {
         "origin": draw(st.sampled_from(["IR", "MA", "TR", "BD"])), "arrival": str(year),
         "motive": draw(st.sampled_from(["asylum", "family", "labour"]))}}]
     effects_of: dict[int, list[str]] = {1: []}
     retractable: list[int] = []
+    month = (year - 1) * 12
     for version in range(2, draw(st.integers(1, max_steps)) + 2):
         kind = draw(st.sampled_from(["contact", "contact", "contact", "state", "absence", "link",
                                      "expectation", "retract"]))
-        occurred = draw(st.one_of(st.none(), st.builds(lambda y, m: f"{y}-{m:02d}",
-                                                       st.integers(year - 1, year + 12), st.integers(1, 12))))
-        earlier = list(range(2, version))
+        month += draw(st.integers(0, 14))
+        occurred = draw(st.one_of(st.none(), st.just(f"{month // 12}-{month % 12 + 1:02d}")))
+        earlier = [v for v in range(2, version) if effects_of.get(v) and v in retractable]
         because = []
         for ref in draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True)) if earlier else []:
             named = effects_of.get(ref) or []
@@ -35,7 +37,9 @@ def case_records(draw, case: str, max_steps: int = 12) -> list[dict]:
         effects = [{"variable": v, "direction": draw(st.sampled_from(DIRECTIONS))}
                    for v in draw(st.lists(st.sampled_from(VARIABLES), min_size=1, max_size=2, unique=True))]
         if kind == "retract" and retractable:
-            data = {"ref": f"{case}#{draw(st.sampled_from(retractable))}", "reason": "miscoded"}
+            withdrawn = draw(st.sampled_from(retractable))
+            retractable.remove(withdrawn)
+            data = {"ref": f"{case}#{withdrawn}", "reason": "miscoded"}
             record = {"type": "EventRetracted", "case": case, "data": data}
             effects = []
         elif kind == "state":
@@ -45,7 +49,7 @@ def case_records(draw, case: str, max_steps: int = 12) -> list[dict]:
             effects = effects[:1]
         elif kind == "absence":
             record = {"type": "ContactAbsent", "case": case,
-                      "data": {"from": str(year), "actor": "municipality", "effects": effects,
+                      "data": {"from": str(month // 12), "actor": "municipality", "effects": effects,
                                "perceived": draw(st.sampled_from(PERCEIVED))}}
         elif kind in ("link", "expectation"):
             source, target = draw(st.lists(st.sampled_from(VARIABLES), min_size=2, max_size=2, unique=True))

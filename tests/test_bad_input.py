@@ -15,6 +15,21 @@ def state(**data):
     return {"type": "StateObserved", "case": "ir-1", "data": {"variable": "trust", "direction": "up", **data}}
 
 
+def contact(**data):
+    return {**CONTACT, "data": {**CONTACT["data"], **data}}
+
+
+def nested(depth):
+    """JSON text of an object nested `depth` levels (json.dumps itself would recurse too deep)."""
+    return '{"a":' * depth + "{}" + "}" * depth
+
+
+# The seed: #1 opens, #2 a contact (1995-06, trust down), #3 a level with no direction, #4 a contact
+# that #5 retracts. The file under test then adds #6 (line 1), the bad line 2, and a good line 3.
+SEED = [OPEN, CONTACT, {**state(direction=None), "data": {"variable": "trust", "level": "low"}}, CONTACT,
+        {"type": "EventRetracted", "case": "ir-1", "data": {"ref": "ir-1#4", "reason": "coded twice"}}]
+
+
 BAD_JSONL = [
     # (name, line 2 of the file as text, field named, words in the reason)
     ("malformed JSON", '{"type": "StateObserved", "case": ', None, "malformed JSON"),
@@ -33,7 +48,7 @@ BAD_JSONL = [
     ("bad date", json.dumps({**state(), "occurred": "1995-02-30"}), "occurred", "no day 30"),
     ("bad date in payload", json.dumps({"type": "ContactAbsent", "case": "ir-1", "data": {"from": "spring"}}),
      "data.from", "not a date"),
-    ("ref to a later event", json.dumps(state(because=["ir-1#5"])), "data.because[0]", "later event"),
+    ("ref to a later event", json.dumps(state(because=["ir-1#50"])), "data.because[0]", "later event"),
     ("ref to a missing event", json.dumps(state(because=["8f14e45f-ceea-4e7a-9b0b-1e2f3a4b5c6d"])),
      "data.because[0]", "no event"),
     ("ref to another case", json.dumps(state(because=["other#1"])), "data.because[0]", "another case"),
@@ -41,16 +56,60 @@ BAD_JSONL = [
      "no effect on 'trust'"),
     ("invalid case id", json.dumps({**OPEN, "case": "../etc/passwd"}), "case", "invalid case id"),
     ("unopened case", json.dumps({**state(), "case": "nobody"}), "case", "not opened"),
-    ("wrong expected version", json.dumps({**state(), "version": 7}), "version", "expected case:ir-1 at version 6"),
     ("bad event id", json.dumps({**state(), "event_id": "abc"}), "event_id", "not a UUID"),
     ("catalogue type in a case", json.dumps({"type": "VariableDefined", "case": "ir-1",
                                               "data": {"key": "x", "desirability": 1}}), "case", "catalogue stream"),
+    # Hostile input (issue 15): refused on the way in, so whatever is accepted can be analysed.
+    ("meta nested 975 levels", json.dumps(state())[:-1] + ', "meta": ' + nested(975) + "}", None, "deep"),
+    ("meta nested 20 levels", json.dumps(state())[:-1] + ', "meta": ' + nested(20) + "}", "meta" + ".a" * 16,
+     "nests deeper than the limit of 16"),
+    ("nested past the JSON parser", '{"type": "StateObserved", "data": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     None, "nested too deeply"),
+    ("arrival year 9997", json.dumps({**OPEN, "case": "x-1", "data": {**OPEN["data"], "arrival": "9997"}}),
+     "data.arrival", "outside the years"),
+    ("recorded_at at the end of time", json.dumps({**state(), "recorded_at": "9999-12-31T23:00:00-05:00"}),
+     "recorded_at", "outside the years"),
+    ("a 5000-digit integer", '{"type": "StateObserved", "case": "ir-1", "data": {"variable": "trust", "level": '
+     + "9" * 5000 + "}}", None, "malformed JSON"),
+    ("an integer beyond JSON's exact range", json.dumps(state(direction=None, level=2 ** 60)), "data.level",
+     "whole number beyond"),
+    ("a lone surrogate", json.dumps(contact(quote="\ud800")), "data.quote", "U+D800"),
+    ("NaN as a level", '{"type": "StateObserved", "case": "ir-1", "data": {"variable": "trust", "level": NaN}}',
+     None, "NaN is not a JSON number"),
+    ("Infinity as a level", '{"type": "StateObserved", "case": "ir-1", "data": {"variable": "trust", '
+     '"level": Infinity}}', None, "Infinity is not a JSON number"),
+    ("Unicode digits in a date", json.dumps({**state(), "occurred": "\u0661\u0669\u0669\u0665"}), "occurred",
+     "not a date"),
+    ("a trailing newline in a case id", json.dumps({**OPEN, "case": "c1\n"}), "case", "invalid case id"),
+    ("a trailing newline in a date", json.dumps({**state(), "occurred": "1995\n"}), "occurred", "not a date"),
+    ("a trailing newline in a ref", json.dumps(state(because=["ir-1#2\n"])), "data.because[0]", "not an event ref"),
+    ("a trailing newline in a key", json.dumps(state(variable="trust\n")), "data.variable", "unknown variable"),
+    ("a control character in a quote", json.dumps(contact(quote="a\u0001b")), "data.quote", "U+0001"),
+    ("a NUL in an outcome", json.dumps(contact(outcome="a\u0000b")), "data.outcome", "U+0000"),
+    ("an ANSI escape in a reason", json.dumps({"type": "EventRetracted", "case": "ir-1",
+                                                "data": {"ref": "ir-1#2", "reason": "\u001b[31mred"}}),
+     "data.reason", "U+001B"),
+    ("a control character in a coder's name", json.dumps({**state(), "recorded_by": "ann\nbob"}), "recorded_by",
+     "U+000A"),
+    ("a quote over the text limit", json.dumps(contact(quote="x" * 200_000)), "data.quote", "over the limit"),
+    ("10,000 effects", json.dumps(contact(effects=[{"variable": "trust", "direction": "up"}] * 10_000)),
+     "data.effects", "over the limit of 50"),
+    ("a cause that was retracted", json.dumps(state(because=["ir-1#4"])), "data.because[0]", "was retracted"),
+    ("a cause with no effect", json.dumps(state(because=["ir-1#3"])), "data.because[0]", "carries no effect"),
+    ("a cause dated after its effect", json.dumps({**state(because=["ir-1#2"]), "occurred": "1994"}),
+     "data.because[0]", "causes come first"),
+    ("retracting a retraction", json.dumps({"type": "EventRetracted", "case": "ir-1",
+                                             "data": {"ref": "ir-1#5", "reason": "oops"}}),
+     "data.ref", "is itself a retraction, and a retraction cannot be retracted"),
+    ("retracting a retracted event", json.dumps({"type": "EventRetracted", "case": "ir-1",
+                                                 "data": {"ref": "ir-1#4", "reason": "again"}}),
+     "data.ref", "already retracted"),
 ]
 
 
 @pytest.fixture
 def seeded(cli, tmp_path):
-    cli.ok("import", str(write_jsonl(tmp_path / "seed.jsonl", [OPEN])))
+    cli.ok("import", str(write_jsonl(tmp_path / "seed.jsonl", SEED)))
     return cli.log()
 
 
@@ -89,6 +148,13 @@ def test_bad_csv(cli, tmp_path, seeded, name, text, line, field, reason):
     if field:
         assert f"field '{field}'" in result.stderr
     assert reason in result.stderr
+    assert cli.log() == seeded
+
+
+def test_a_wrong_expected_version_is_a_conflict_exit_1(cli, tmp_path, seeded):
+    result = cli.run("import", str(write_jsonl(tmp_path / "v.jsonl", [CONTACT, {**state(), "version": 9}])))
+    assert result.exit_code == 1
+    assert "line 2, field 'version': expected case:ir-1 at version 8, but it is at 6" in result.stderr
     assert cli.log() == seeded
 
 
