@@ -373,9 +373,12 @@ class _progress:
 @friendly
 def log(
     case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Table form: show the first N events (0: all, page by page).")] = 1000,
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """The events in log order (JSON Lines with --json: the import format)."""
+    """The events in log order (JSON Lines with --json: the import format, every event, streamed)."""
+    from itertools import islice
+
     with _store(db, create=False) as store:
         streams = [store.require_case(case, field="CASE")] if case is not None else None
         if as_json:
@@ -385,15 +388,42 @@ def log(
             return
         from pathways import views
 
-        _console().print(views.log_table(list(store.read(streams=streams))))
+        console, events, shown = _console(), store.read(streams=streams), 0
+        while page := list(islice(events, min(500, limit - shown) if limit else 500)):
+            console.print(views.log_table(page, first=shown))  # a page at a time: memory stays flat
+            shown += len(page)
+            if limit and shown >= limit:
+                break
+        more = sum(1 for _ in events) if limit and shown >= limit else 0
+        if more:
+            console.print(f"... and {more:,} more: --limit 0 shows all, --json streams them as JSON Lines")
 
 
 @app.command()
 @friendly
-def verify(as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
-    """Recompute the hash chain; name the first broken position. Exit 1 when broken."""
+def head(as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+    """Position and hash of the last event: keep it, and `verify --head` later proves the log still holds it."""
     with _store(db, create=False) as store:
-        report = store.verify()
+        last = store.last()
+    if as_json:
+        _print_json({"position": last.position, "hash": last.hash, "head": str(last)})
+    else:
+        typer.echo(str(last))
+
+
+@app.command()
+@friendly
+def verify(
+    head_: Annotated[Optional[str], typer.Option("--head", help="POSITION:HASH from an earlier `pathways head`: "
+                                                "also prove the log still holds it (truncation, rewrites).")] = None,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Recompute the hash chain; name the first broken position. Exit 1 when broken."""
+    from events.store import Head
+
+    expected = Head.parse(head_) if head_ is not None else None
+    with _store(db, create=False) as store:
+        report = store.verify(expected)
     if as_json:
         _print_json({"ok": report.ok, "checked": report.checked,
                      "broken_position": report.broken_position, "reason": report.reason})
@@ -410,14 +440,17 @@ def verify(as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
 
 AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Domain date: the state at that point (YYYY[-MM[-DD]]).")]
 RecordedOption = Annotated[Optional[str], typer.Option("--recorded-before", help="Only what was recorded before this UTC timestamp.")]
-ResetOption = Annotated[int, typer.Option("--reset-years", envvar="PATHWAYS_RESET_YEARS", min=0, help="Length of the reset phase after arrival.")]
-BoundOption = Annotated[int, typer.Option("--loop-bound", envvar="PATHWAYS_LOOP_BOUND", min=2, help="Longest loop (in variables) to enumerate.")]
+ResetOption = Annotated[int, typer.Option("--reset-years", envvar="PATHWAYS_RESET_YEARS", min=0, max=50, help="Length of the reset phase after arrival (0-50 years).")]
+BoundOption = Annotated[int, typer.Option("--loop-bound", envvar="PATHWAYS_LOOP_BOUND", min=2, max=64, help="Longest loop (in variables) to enumerate.")]
 
 
 def _settings(reset_years: int, loop_bound: int):
     from pathways.pathway import Settings
 
-    return Settings(reset_years=reset_years, loop_bound=loop_bound)
+    budget = os.environ.get("PATHWAYS_LOOP_BUDGET", "5000")
+    if not budget.isascii() or not budget.isdigit() or int(budget) < 1:
+        raise PathwaysError(f"'{budget}' is not a whole number of loops", field="PATHWAYS_LOOP_BUDGET")
+    return Settings(reset_years=reset_years, loop_bound=loop_bound, loop_budget=int(budget))
 
 
 def _analyses(db: Path, settings: Any, *, case: str | None = None, as_of: str | None = None,
@@ -467,16 +500,23 @@ def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: 
 @friendly
 def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None, as_of: AsOfOption = None,
           recorded_before: RecordedOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
+          limit: Annotated[int, typer.Option(min=0, help="Table form: show the first N loops (0: all).")] = 500,
           as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
-    """The feedback loops of one case or of all, classified."""
+    """The feedback loops of one case or of all, classified (--json: every loop)."""
     found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before)
-    every = [loop for analysis in found for loop in analysis.loops]
     if as_json:
-        _print_json([loop.to_json() for loop in every])
+        _print_json([{**loop.to_json(), "loops_complete": analysis.loops_complete}
+                     for analysis in found for loop in analysis.loops])
         return
     from pathways import views
 
-    _console().print(views.loops_table(every))
+    console = _console()
+    every = [loop for analysis in found for loop in analysis.loops]
+    console.print(views.loops_table(every[:limit] if limit else every))
+    if limit and len(every) > limit:
+        console.print(f"... and {len(every) - limit:,} more loops: --limit 0 shows all, --json prints them all")
+    if not all(analysis.loops_complete for analysis in found):
+        console.print(views.floor_note(found))
 
 
 @app.command()
@@ -562,14 +602,17 @@ def export(
                                 field="--out")
         handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".partial")
         try:
+            if out.exists():  # a replaced file keeps its mode
+                os.chmod(partial, out.stat().st_mode & 0o7777)
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 count = exchange.export(store, settings, fmt, stream, case=case, pooled=pooled)
             os.replace(partial, out)
         except BaseException:
             os.unlink(partial)
             raise
-    typer.echo(f"wrote {count} {'events' if fmt in exchange.EVENT_FORMATS else 'records'} as {fmt} to {out}",
-               err=True)
+        last = store.last()
+    typer.echo(f"wrote {count} {'events' if fmt in exchange.EVENT_FORMATS else 'records'} as {fmt} to {out} "
+               f"(log head {last}: `pathways verify --head {last}` proves the log still holds it)", err=True)
 
 
 # -- demo ----------------------------------------------------------------------------------------

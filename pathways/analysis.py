@@ -12,7 +12,7 @@ from events.envelope import Event
 
 from .causal import CausalGraph, build_graph
 from .classify import Loop, Reading, classify, compare_readings
-from .loops import enumerate_cycles
+from .loops import Budget, enumerate_cycles
 from .pathway import Pathway, Settings, build_pathway, live_events
 
 
@@ -24,6 +24,8 @@ class CaseAnalysis:
     readings: tuple[Reading, ...]
     beyond_bound: int = 0
     beyond_capped: bool = False
+    loops_complete: bool = True
+    """False when the loop budget stopped the enumeration: `loops` is then a floor ("at least")."""
 
     @property
     def case(self) -> str:
@@ -38,6 +40,7 @@ class CaseAnalysis:
             "loops": [loop.to_json() for loop in self.loops],
             "readings": [reading.to_json() for reading in self.readings],
             "cycles_beyond_bound": self.beyond_bound, "cycles_beyond_bound_is_floor": self.beyond_capped,
+            "loops_complete": self.loops_complete,
         }
 
 
@@ -47,7 +50,9 @@ def analyse_case(case: str, events: Sequence[Event], catalogue: Catalogue, setti
     live, retracted = live_events(events, as_of)
     pathway = build_pathway(case, live, retracted, catalogue, settings)
     graph = build_graph(case, pathway.steps)
-    cycles = enumerate_cycles(((edge.source, edge.target) for edge in graph.edges), settings.loop_bound)
+    cycles = enumerate_cycles(((edge.source, edge.target) for edge in graph.edges), settings.loop_bound,
+                              Budget(settings.loop_budget, settings.loop_seconds))
     loops = classify(case, cycles.cycles, graph, pathway.steps, catalogue)
     readings = compare_readings(case, pathway.steps, loops)
-    return CaseAnalysis(pathway, graph, loops, readings, cycles.beyond_bound, cycles.beyond_capped)
+    return CaseAnalysis(pathway, graph, loops, readings, cycles.beyond_bound, cycles.beyond_capped,
+                        cycles.complete)

@@ -72,7 +72,9 @@ class _Instances:
 
 
 def _nonzero(effects: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
-    return [(variable, DIRECTION_VALUE[direction]) for variable, direction in effects if DIRECTION_VALUE[direction]]
+    """Distinct non-zero effects: an effect listed twice is one cause, not two (and no quadratic blow-up)."""
+    return list(dict.fromkeys((variable, DIRECTION_VALUE[direction]) for variable, direction in effects
+                              if DIRECTION_VALUE[direction]))
 
 
 def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:

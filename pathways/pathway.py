@@ -30,6 +30,10 @@ class Settings:
 
     reset_years: int = 3
     loop_bound: int = 8
+    loop_budget: int = 5_000
+    """Per case, the enumeration stops after this many loops (then reported as a floor)."""
+    loop_seconds: float = 5.0
+    """... or after this many seconds, whichever comes first."""
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ import attrs
 
 from events.catalogue import Catalogue
 from events.envelope import CATALOGUE_STREAM, Event, case_of, case_stream
-from events.errors import UnknownCase
+from events.errors import Busy, StorageError, UnknownCase
 from events.store import EventStore
 
 from .analysis import CaseAnalysis, analyse_case
@@ -29,7 +29,7 @@ NAME = "pathways"
 TABLES: dict[str, dict[str, Any]] = {
     "case_profiles": {"columns": {"case": str, "origin": str, "arrival": str, "motive": str, "notes": str,
                                   "cohort": str, "events": int, "retracted": int, "beyond_bound": int,
-                                  "beyond_capped": int}, "pk": "case"},
+                                  "beyond_capped": int, "loops_complete": int}, "pk": "case"},
     "pathway_steps": {"columns": {"case": str, "ord": int, "ref": str, "event_id": str, "version": int,
                                   "type": str, "occurred": str, "effective": str, "phase": str, "regime": str,
                                   "actor": str, "role": str, "kind": str, "outcome": str, "perceived": str,
@@ -46,6 +46,7 @@ TABLES: dict[str, dict[str, Any]] = {
                                   "change": str, "matched": str, "agreement": str}, "pk": ("case", "ref")},
 }
 STATE_TABLE = "projection_state"
+STATE_COLUMNS = {"name": str, "position": int, "settings": str, "cases": int}
 FLUSH_ROWS = 20_000
 
 
@@ -68,26 +69,43 @@ class Projector:
 
     def __init__(self, store: EventStore, settings: Settings = Settings()) -> None:
         self.store, self.conn, self.settings = store, store.conn, settings
-        self._ensure_tables()
 
-    def _ensure_tables(self) -> None:
-        """Create the tables; tables of an older layout are dropped (they are derived: a rebuild follows)."""
+    def _layout(self) -> dict[str, list[str]]:
+        """The columns of every table of ours that exists."""
+        names = [*TABLES, STATE_TABLE]
+        marks = ",".join("?" * len(names))
+        found = [name for (name,) in self.conn.execute(
+            f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", names)]
+        return {name: [row[1] for row in self.conn.execute(f"PRAGMA table_info([{name}])")] for name in found}
+
+    def _healthy(self) -> bool:
+        """Every table there, in its layout, and as many case rows as the checkpoint wrote: a dropped,
+        altered or emptied table is damage, to be rebuilt, never read as empty."""
+        layout = self._layout()
+        if any(layout.get(name) != list(spec["columns"]) for name, spec in TABLES.items()):
+            return False
+        if layout.get(STATE_TABLE) != list(STATE_COLUMNS):
+            return False
+        row = self.conn.execute(f"SELECT cases FROM {STATE_TABLE} WHERE name = ?", (NAME,)).fetchone()
+        if row is None:
+            return True  # never written: the first catch-up fills it
+        return self.conn.execute("SELECT count(*) FROM case_profiles").fetchone()[0] == row[0]
+
+    def _ensure_tables(self) -> bool:
+        """Create the tables (inside the write transaction). Damaged ones, or ones of an older layout,
+        are dropped with the checkpoint (they are derived); True when that happened: a rebuild follows."""
+        if self._healthy():
+            return False
         db = self.store.db
-        existing = set(db.table_names())
-        stale = [name for name in TABLES if name in existing
-                 and [column.name for column in db[name].columns] != list(TABLES[name]["columns"])]
-        if stale:
-            for name in [*TABLES, STATE_TABLE]:
-                if name in existing:
-                    db[name].drop()
-            existing -= {*TABLES, STATE_TABLE}
+        existing = set(self._layout())
+        for name in [*TABLES, STATE_TABLE]:
+            if name in existing:
+                db[name].drop()
         for name, spec in TABLES.items():
-            if name not in existing:
-                db[name].create(spec["columns"], pk=spec["pk"])
-        if STATE_TABLE not in existing:
-            db[STATE_TABLE].create({"name": str, "position": int, "settings": str}, pk="name")
-        if "loops" not in existing:
-            db["loops"].create_index(["polarity", "valence", "change"], if_not_exists=True)
+            db[name].create(spec["columns"], pk=spec["pk"])
+        db[STATE_TABLE].create(STATE_COLUMNS, pk="name")
+        db["loops"].create_index(["polarity", "valence", "change"], if_not_exists=True)
+        return True
 
     # -- keeping current -----------------------------------------------------------------------
 
@@ -95,13 +113,50 @@ class Projector:
         row = self.conn.execute(f"SELECT position, settings FROM {STATE_TABLE} WHERE name = ?", (NAME,)).fetchone()
         return (row[0], row[1]) if row else (0, None)
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> CatchUp:
-        """Apply what the log gained since the checkpoint; recompute only the touched cases."""
-        self.conn.execute("BEGIN IMMEDIATE")
+    def current(self, case: str | None = None, progress: Callable[[int], None] | None = None) -> Iterator[CaseAnalysis]:
+        """The analyses of one case or all, current with the log. Readers never wait on a writer:
+        when another process holds the write lock (or the file is read-only), the tables are read
+        as they are and the cases behind them are computed in memory, from one snapshot of the log."""
+        try:
+            self.catch_up(progress, wait=False)
+        except (Busy, StorageError):
+            yield from self._in_memory(case)
+            return
+        if case is not None:
+            yield self.load(case)
+        else:
+            yield from self.load_all()
+
+    def _in_memory(self, case: str | None) -> Iterator[CaseAnalysis]:
+        self.conn.execute("BEGIN")  # one read snapshot (WAL): the writer's later commits stay out of it
         try:
             last = self.store.last_position()
+            position, settings = self.checkpoint() if self._healthy() and self._layout() else (0, None)
+            behind: set[str] | None = None
+            if settings == self._settings_text() and position <= last:
+                streams = self.store.streams_after(position, last)
+                if CATALOGUE_STREAM not in streams:
+                    behind = {case_of(stream) for stream in streams}
+            wanted = [case] if case is not None else None
+            if behind is None:  # nothing usable stored: all of it in memory
+                yield from time_travel(self.store, self.settings, cases=wanted)
+                return
+            stored = [c for c in (wanted if wanted is not None else self.cases()) if c not in behind]
+            fresh = {a.case: a for a in time_travel(self.store, self.settings,
+                                                    cases=sorted(behind if case is None else behind & {case}))}
+            for name in sorted({*stored, *fresh}):
+                yield fresh[name] if name in fresh else self.load(name)
+        finally:
+            self.conn.execute("COMMIT")
+
+    def catch_up(self, progress: Callable[[int], None] | None = None, *, wait: bool = True) -> CatchUp:
+        """Apply what the log gained since the checkpoint; recompute only the touched cases."""
+        self.store.begin_write(wait=wait)
+        try:
+            damaged = self._ensure_tables()
+            last = self.store.last_position()
             position, settings = self.checkpoint()
-            if settings != self._settings_text() or position > last:
+            if damaged or settings != self._settings_text() or position > last:
                 result = self._rebuild(last, progress)
             elif position == last:
                 result = CatchUp(0, last, False)
@@ -127,8 +182,9 @@ class Projector:
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> CatchUp:
         """Drop every projected row and replay the whole log."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.store.begin_write()
         try:
+            self._ensure_tables()
             result = self._rebuild(self.store.last_position(), progress)
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -152,8 +208,9 @@ class Projector:
         return _dumps(attrs.asdict(self.settings))
 
     def _save_checkpoint(self, position: int) -> None:
-        self.conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (name, position, settings) VALUES (?, ?, ?)",
-                          (NAME, position, self._settings_text()))
+        cases = self.conn.execute("SELECT count(*) FROM case_profiles").fetchone()[0]
+        self.conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (name, position, settings, cases) VALUES (?, ?, ?, ?)",
+                          (NAME, position, self._settings_text(), cases))
 
     def _delete(self, cases: Sequence[str]) -> None:
         for start in range(0, len(cases), 500):
@@ -226,12 +283,13 @@ class Projector:
     @staticmethod
     def _assemble(profile: Sequence[Any], steps: Sequence[tuple], edges: Sequence[tuple], loops: Sequence[tuple],
                   readings: Sequence[tuple]) -> CaseAnalysis:
-        case, origin, arrival, motive, notes, cohort, events, retracted, beyond, capped = profile
+        case, origin, arrival, motive, notes, cohort, events, retracted, beyond, capped, complete = profile
         return CaseAnalysis(
             Pathway(Profile(case, origin, arrival, motive, notes, cohort, events, retracted),
                     tuple(_step(row) for row in steps)),
             CausalGraph(tuple(_edge(row) for row in edges)),
-            tuple(_loop(row) for row in loops), tuple(_reading(row) for row in readings), beyond, bool(capped))
+            tuple(_loop(row) for row in loops), tuple(_reading(row) for row in readings), beyond, bool(capped),
+            bool(complete))
 
 
 def _rows(analysis: CaseAnalysis) -> dict[str, list[tuple]]:
@@ -239,7 +297,8 @@ def _rows(analysis: CaseAnalysis) -> dict[str, list[tuple]]:
     case = profile.case
     return {
         "case_profiles": [(case, profile.origin, profile.arrival, profile.motive, profile.notes, profile.cohort,
-                           profile.events, profile.retracted, analysis.beyond_bound, int(analysis.beyond_capped))],
+                           profile.events, profile.retracted, analysis.beyond_bound, int(analysis.beyond_capped),
+                           int(analysis.loops_complete))],
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
                            s.regime, s.actor, s.role, s.kind, s.outcome, s.perceived, s.discretion,
                            _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state), s.until)

@@ -41,9 +41,7 @@ def analyses(store: EventStore, settings: Settings, *, case: str | None = None, 
         if case is not None and not found:
             raise UnknownCase(f"case '{case}' was not recorded before {recorded_before}", field="CASE")
         return found
-    projector = Projector(store, settings)
-    projector.catch_up(progress)
-    return [projector.load(case)] if case is not None else list(projector.load_all())
+    return list(Projector(store, settings).current(case, progress))
 
 
 def rebuild(store: EventStore, settings: Settings, progress: Callable[[int], None] | None = None) -> CatchUp:

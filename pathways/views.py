@@ -32,8 +32,8 @@ def _summary(event: Event) -> str:
     return data.get("key", "")
 
 
-def log_table(events: Sequence[Event]) -> Table:
-    table = Table(title=f"{len(events)} events", show_lines=False)
+def log_table(events: Sequence[Event], first: int = 0) -> Table:
+    table = Table(title=f"events {first + 1} to {first + len(events)}", show_lines=False)
     for column in ("pos", "ref", "type", "occurred", "summary", "hash"):
         table.add_column(column, no_wrap=column != "summary")
     for event in events:
@@ -62,6 +62,15 @@ def loops_table(loops, title: str = "loops") -> Table:
     return table
 
 
+def floor_note(analyses) -> Text:
+    """Which cases' loops are a floor, and what a user can do about it."""
+    cases = [f"{a.case} (at least {len(a.loops)})" for a in analyses if not a.loops_complete]
+    return Text(f"loops are a floor in {len(cases)} case(s): {', '.join(cases[:10])}"
+                f"{' ...' if len(cases) > 10 else ''}. The enumeration stopped at its budget "
+                "(PATHWAYS_LOOP_BUDGET loops or 5 s a case): lower --loop-bound, or split the case's graph.",
+                style="yellow")
+
+
 def readings_table(readings) -> Table:
     table = Table(title="the researchers' readings beside the computed loops")
     for column in ("case", "reading", "cycle", "coded", "computed", "status"):
@@ -73,6 +82,9 @@ def readings_table(readings) -> Table:
         table.add_row(reading.case, reading.ref, " > ".join(reading.variables), coded, reading.matched or "-",
                       Text(reading.status + (f" ({', '.join(wrong)})" if wrong else ""), style=style))
     return table
+
+
+SHOWN_LOOPS = 200
 
 
 def case_view(analysis):
@@ -93,7 +105,12 @@ def case_view(analysis):
                          " ".join("#" + ref.split("#", 1)[1] if "#" in ref else ref[:8] for ref in step.because))
     final = analysis.pathway.steps[-1].state if analysis.pathway.steps else ()
     state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
-    parts = [Panel(head), timeline, state, loops_table(analysis.loops)]
+    parts = [Panel(head), timeline, state, loops_table(analysis.loops[:SHOWN_LOOPS])]
+    if len(analysis.loops) > SHOWN_LOOPS:
+        parts.append(Text(f"... and {len(analysis.loops) - SHOWN_LOOPS:,} more loops: `pathways loops "
+                          f"{profile.case}` lists them"))
+    if not analysis.loops_complete:
+        parts.append(floor_note([analysis]))
     if analysis.beyond_bound:
         parts.append(Text(f"{analysis.beyond_bound}{'+' if analysis.beyond_capped else ''} longer cycles beyond "
                           "the length bound (raise --loop-bound to see them)", style="yellow"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 FORMATS = ("jsonl", "csv", "xes", "spell", "sts", "graphml", "xmile")
 EVENT_FORMATS = ("jsonl", "csv")
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from events import io as event_io
@@ -39,23 +39,31 @@ def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, cas
         events = store.read(streams=[case_stream(case)] if case else None)
         return (event_io.write_jsonl if fmt == "jsonl" else event_io.write_csv)(events, out)
     projector = Projector(store, settings)
-    projector.catch_up()
 
     def analyses() -> Iterator:
-        return iter([projector.load(case)]) if case else projector.load_all()
+        return projector.current(case)
 
-    if fmt == "xes":
-        from . import xes
-
-        return xes.write(analyses(), out)
+    if fmt in XML_FORMATS:  # the log head the file was made from, as a comment after the root element
+        count = _write_xml(fmt, analyses, store, out, pooled)
+        out.write(f"<!-- pathways log head {store.last()} -->\n")
+        return count
     if fmt == "spell":
         from . import sequences
 
         return sequences.write_spell(analyses(), out)
-    if fmt == "sts":
-        from . import sequences
+    from . import sequences
 
-        return sequences.write_sts(analyses, out)
+    return sequences.write_sts(analyses, out)
+
+
+XML_FORMATS = ("xes", "graphml", "xmile")
+
+
+def _write_xml(fmt: str, analyses: Callable[[], Iterator], store: EventStore, out: IO[str], pooled: bool) -> int:
+    if fmt == "xes":
+        from . import xes
+
+        return xes.write(analyses(), out)
     from . import graphs
 
     if fmt == "graphml":
