@@ -132,15 +132,21 @@ def _record(db: Path, case: str, type_: str, data: dict, *, occurred: str | None
                             meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
 
 
-def _waiting(seconds: float) -> None:
-    """A writer waiting on another writer says so, about every five seconds."""
-    if int(seconds) % 5 == 0:
-        typer.echo(f"waiting for another writer to finish ({seconds:.0f}s)...", err=True)
+class _Waiting:
+    """A writer waiting on another writer says so at once, then about every five seconds."""
+
+    def __init__(self) -> None:
+        self.said: int | None = None
+
+    def __call__(self, seconds: float) -> None:
+        if self.said is None or int(seconds) // 5 > self.said:
+            self.said = int(seconds) // 5
+            typer.echo(f"waiting for another writer to finish ({seconds:.0f}s so far)...", err=True)
 
 
 def _append(db: Path, event: Any, as_json: bool) -> None:
     with _store(db, create=True) as store:
-        report = store.append([event], waiting=_waiting)
+        report = store.append([event], waiting=_Waiting())
         stored = next(store.read(after=report.first_position - 1, until=report.first_position))
     if as_json:
         _print_json(stored.envelope())
@@ -331,7 +337,7 @@ def import_(
     # A dry run against a database that does not exist yet checks against an empty log in memory.
     target = Path(":memory:") if dry_run and not db.exists() else db
     with _store(target, create=True) as store, _progress("importing", io.count_records(file)) as advance:
-        report = store.append(events, file=str(file), dry_run=dry_run, progress=advance, waiting=_waiting)
+        report = store.append(events, file=str(file), dry_run=dry_run, progress=advance, waiting=_Waiting())
     if as_json:
         _print_json({"appended": report.appended, "skipped": report.skipped, "other_coder": report.other_coder,
                      "dry_run": dry_run,

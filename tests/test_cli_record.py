@@ -91,7 +91,7 @@ def test_log_of_one_case_and_verify(cli):
     cli.ok("case", "open", "b", "--origin", "MA", "--motive", "labour")
     lines = cli.ok("log", "b", "--json").splitlines()
     assert [json.loads(line)["case"] for line in lines] == ["b"]
-    assert "2 events" in cli.ok("log")
+    assert "events 1 to 2" in cli.ok("log")
     assert cli.json("verify") == {"ok": True, "checked": 2, "broken_position": None, "reason": None}
 
 
