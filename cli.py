@@ -390,7 +390,7 @@ def log(
         if as_json:
             from events import io
 
-            io.write_jsonl(store.read(streams=streams), sys.stdout)
+            io.write_jsonl(store.read(streams=streams, raw=True), sys.stdout)
             return
         from pathways import views
 

@@ -13,7 +13,8 @@ import schemas
 from .errors import InvalidEvent
 
 # Which catalogue a catalogue event adds to.
-DEFINES = {"VariableDefined": "variables", "ActorDefined": "actors", "ArchetypeDefined": "archetypes"}
+DEFINES = {"VariableDefined": "variables", "ActorDefined": "actors", "ArchetypeDefined": "archetypes",
+           "KindDefined": "kinds", "ConditionDefined": "conditions"}
 
 
 @attrs.frozen
@@ -33,6 +34,21 @@ class Catalogue:
         shown = ", ".join(keys[:40]) + (f", ... ({len(keys)} in all)" if len(keys) > 40 else "")
         return f"known: {shown}; add your own with `pathways catalogue add {name[:-1]}`"
 
+    def check_conditions(self, conditions: Mapping[str, Any], field: str) -> None:
+        """Every condition a known one, with one of its values."""
+        known = self.entries["conditions"]
+        for name, value in conditions.items():
+            if name not in known:
+                raise InvalidEvent(f"unknown condition '{name}' ({self.listing('conditions')})", field=f"{field}.{name}")
+            values = known[name]["values"]
+            if value not in values:
+                raise InvalidEvent(f"{value!r} is not a value of '{name}' (use one of: {', '.join(values)})",
+                                   field=f"{field}.{name}")
+
+    def conditions(self) -> dict[str, str]:
+        """Condition -> the value that counts as present, in catalogue order."""
+        return {key: entry["present"] for key, entry in self.entries["conditions"].items()}
+
     def desirability(self, variable: str) -> int:
         return int(self.entries["variables"].get(variable, {}).get("desirability", 0))
 
@@ -42,6 +58,9 @@ class Catalogue:
         key = data["key"]
         if key in self.entries[name]:
             raise InvalidEvent(f"{name[:-1]} '{key}' is already defined", field="data.key")
+        if name == "conditions" and data["present"] not in data["values"]:
+            raise InvalidEvent(f"'{data['present']}' is not one of the condition's values "
+                               f"({', '.join(data['values'])})", field="data.present")
         entries = dict(self.entries)
         entries[name] = {**self.entries[name], key: dict(data)}
         return attrs.evolve(self, entries=entries)

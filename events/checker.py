@@ -19,7 +19,7 @@ from .errors import InvalidEvent
 Found = list[tuple[str, Any, str, Any]]
 Check = Callable[[Any, str, Found], None]
 
-ANNOTATIONS = ("x-catalogue", "x-ref", "x-date")
+ANNOTATIONS = ("x-catalogue", "x-ref", "x-date", "x-conditions")
 IGNORED = {"$schema", "title", "description", "x-stream", "x-version", *ANNOTATIONS}
 SUPPORTED = {"type", "enum", "pattern", "required", "properties", "additionalProperties", "items", "minItems",
              "minimum", "maximum", "anyOf"} | IGNORED

@@ -335,19 +335,20 @@ class EventStore:
         return [case_of(stream) for (stream,) in rows]
 
     def read(self, *, streams: Sequence[str] | None = None, after: int = 0, until: int | None = None,
-             recorded_before: str | None = None, by_stream: bool = False) -> Iterator[Event]:
-        """Events (upcast to their newest schema), optionally filtered; in log order, or with
+             recorded_before: str | None = None, by_stream: bool = False, raw: bool = False) -> Iterator[Event]:
+        """Events (upcast to their newest schema, or with `raw` as stored: what an export must carry
+        so that it imports again with the same hashes), optionally filtered; in log order, or with
         `by_stream` grouped by stream in version order (one index scan, for projections)."""
         if streams is not None:
             for start in range(0, len(streams), 500):
                 part = list(streams[start:start + 500])
                 yield from self._read(f"stream IN ({','.join('?' * len(part))})", part,
-                                      after, until, recorded_before, by_stream)
+                                      after, until, recorded_before, by_stream, raw)
         else:
-            yield from self._read(None, [], after, until, recorded_before, by_stream)
+            yield from self._read(None, [], after, until, recorded_before, by_stream, raw)
 
     def _read(self, clause: str | None, params: list[Any], after: int, until: int | None,
-              recorded_before: str | None, by_stream: bool = False) -> Iterator[Event]:
+              recorded_before: str | None, by_stream: bool = False, raw: bool = False) -> Iterator[Event]:
         where = ["position > ?"]
         params = [after, *params]
         if clause:
@@ -361,11 +362,12 @@ class EventStore:
         order = "stream, version" if by_stream else "position"
         sql = f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY {order}"
         for row in self.conn.execute(sql, params):
-            yield self._event(row)
+            yield self._event(row, raw)
 
-    def _event(self, row: Sequence[Any]) -> Event:
+    def _event(self, row: Sequence[Any], raw: bool = False) -> Event:
         type_, version, data = row[4], row[5], json.loads(row[9])
-        version, data = self.registry.upcast(type_, version, data)
+        if not raw:
+            version, data = self.registry.upcast(type_, version, data)
         return Event(row[0], row[1], row[2], row[3], type_, version, row[6], row[7], row[8],
                      data, json.loads(row[10]), row[11], row[12])
 

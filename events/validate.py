@@ -90,12 +90,17 @@ class Registry:
     """Event schemas by (type, version), their validators, and the upcasters between versions."""
 
     def __init__(self, documents: Mapping[tuple[str, int], Mapping[str, Any]] | None = None) -> None:
+        from .upcasters import SHIPPED
+
         self._documents = dict(schemas.event_schemas() if documents is None else documents)
-        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = dict(SHIPPED) if documents is None else {}
         self._checks: dict[tuple[str, int], Check] = {}
         self._latest: dict[str, int] = {}
         for type_, version in self._documents:
             self._latest[type_] = max(version, self._latest.get(type_, 0))
+        for type_, version in self._documents:
+            if version > 1 and (type_, version - 1) not in self._upcasters:
+                raise ValueError(f"{type_} v{version} needs an upcaster from v{version - 1}")
 
     def add_schema(self, type_: str, version: int, document: Mapping[str, Any],
                    upcaster: Upcaster | None = None) -> None:
@@ -151,6 +156,9 @@ def check_payload(registry: Registry, catalogue: Catalogue, resolver: RefResolve
             if not catalogue.has(argument, value):
                 raise InvalidEvent(f"unknown {argument[:-1]} '{value}' ({catalogue.listing(argument)})",
                                    field=field)
+        elif mark == "x-conditions":
+            if isinstance(value, dict):
+                catalogue.check_conditions(value, field)
         elif mark == "x-date":
             try:
                 dates.validate(value)

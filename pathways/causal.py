@@ -21,6 +21,19 @@ from events.validate import Ref
 from .pathway import DIRECTION_VALUE, Step
 
 ORIGINS = ("coded", "expected", "because")
+CONFIDENCE = ("low", "medium", "high")
+
+
+def confidence_label(value: str | float | None) -> str | None:
+    """A coded link's confidence as low, medium or high (a number 0..1 in thirds)."""
+    if value is None or isinstance(value, str):
+        return value
+    return CONFIDENCE[min(2, int(value * 3))]
+
+
+def weakest(labels: Sequence[str | None]) -> str | None:
+    known = [label for label in labels if label is not None]
+    return min(known, key=CONFIDENCE.index) if known else None
 
 
 @attrs.frozen
@@ -33,6 +46,8 @@ class Edge:
     evidence: tuple[str, ...]
     emerged: int
     """Step order at which the edge first existed."""
+    confidence: str | None = None
+    """The weakest confidence of the coded links behind it (None: no coded link says one)."""
 
     @property
     def sign_text(self) -> str:
@@ -58,8 +73,10 @@ class _Instances:
     emerged: int | None = None
     origins: set[str] = attrs.field(factory=set)
     evidence: dict[str, int] = attrs.field(factory=dict)
+    confidence: list[str | None] = attrs.field(factory=list)
 
-    def add(self, sign: int, at: int, origin: str, evidence: Sequence[Step]) -> None:
+    def add(self, sign: int, at: int, origin: str, evidence: Sequence[Step], confidence: str | None = None) -> None:
+        self.confidence.append(confidence)
         if sign > 0:
             self.plus += 1
         else:
@@ -83,13 +100,15 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
     by_id = {step.event_id: step for step in steps}
     found: dict[tuple[str, str], _Instances] = {}
 
-    def add(source: str, target: str, sign: int, at: int, origin: str, evidence: Sequence[Step]) -> None:
-        found.setdefault((source, target), _Instances()).add(sign, at, origin, evidence)
+    def add(source: str, target: str, sign: int, at: int, origin: str, evidence: Sequence[Step],
+            confidence: str | None = None) -> None:
+        found.setdefault((source, target), _Instances()).add(sign, at, origin, evidence, confidence)
 
     for step in steps:
         data = step.data
         if step.type == "LinkCoded":
-            add(data["from"], data["to"], 1 if data["sign"] == "+" else -1, step.order, "coded", [step])
+            add(data["from"], data["to"], 1 if data["sign"] == "+" else -1, step.order, "coded", [step],
+                confidence_label(data.get("confidence")))
         elif step.type == "ExpectationFormed":
             for link in data["links"]:
                 add(link["from"], link["to"], 1 if link["sign"] == "+" else -1, step.order, "expected", [step])
@@ -117,5 +136,6 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
             sign = seen.latest[1]
         evidence = tuple(ref for ref, _ in sorted(seen.evidence.items(), key=lambda item: item[1]))
         edges.append(Edge(source, target, sign, bool(seen.plus and seen.minus),
-                          tuple(origin for origin in ORIGINS if origin in seen.origins), evidence, seen.emerged))
+                          tuple(origin for origin in ORIGINS if origin in seen.origins), evidence, seen.emerged,
+                          weakest(seen.confidence)))
     return CausalGraph(tuple(edges))

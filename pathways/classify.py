@@ -20,7 +20,7 @@ import attrs
 
 from events.catalogue import Catalogue
 
-from .causal import CausalGraph
+from .causal import CausalGraph, weakest
 from .loops import canonical
 from .pathway import DIRECTION_VALUE, Step
 
@@ -41,14 +41,19 @@ class Loop:
     archetypes: tuple[str, ...]
     evidence: tuple[str, ...]
     closing_order: int = attrs.field(default=0, eq=False)
+    opened_by: str | None = None
+    """The earliest contact or absence among the evidence (step order): the contact that started it."""
+    confidence: str = "high"
+    """The weakest confidence of the coded links it uses (high when it uses none)."""
 
     def to_json(self) -> dict[str, Any]:
-        """The `loops --json` contract of DESIGN.md."""
+        """The `loops --json` contract of DESIGN.md, then the fields added since."""
         return {"case": self.case, "id": self.id, "variables": list(self.variables), "signs": list(self.signs),
                 "polarity": self.polarity, "valence": self.valence, "change": self.change,
                 "closing_event": self.closing_event, "reset_rooted": self.reset_rooted,
                 "anticipated": self.anticipated, "ambiguous": self.ambiguous,
-                "archetypes": list(self.archetypes), "evidence": list(self.evidence)}
+                "archetypes": list(self.archetypes), "evidence": list(self.evidence),
+                "opened_by": self.opened_by, "confidence": self.confidence}
 
 
 @attrs.frozen
@@ -118,13 +123,15 @@ def classify(case: str, cycles: Sequence[tuple[str, ...]], graph: CausalGraph, s
         unnamed.append(dict(
             variables=tuple(variables), signs=signs, polarity=polarity_of(signs),
             valence=_valence(variables, net, start, [by_ref[ref] for ref in evidence], catalogue),
-            change="change" if net(catalogue.integration_variable, start) else "no-change",
+            change=_change(net, catalogue.integration_variable, start),
             closing_event=by_order[closing].ref, closing_order=closing,
             reset_rooted=by_ref[evidence[0]].phase == "reset",
             anticipated=any("expected" in edge.origins for edge in edges),
             ambiguous=any(edge.ambiguous for edge in edges),
             archetypes=tuple(sorted(key for form, key in forms.items() if form == (variables, signs))),
-            evidence=tuple(evidence)))
+            evidence=tuple(evidence),
+            opened_by=next((ref for ref in evidence if by_ref[ref].type in OPENERS), None),
+            confidence=weakest([edge.confidence for edge in edges]) or "high"))
     unnamed.sort(key=lambda loop: (loop["closing_order"], loop["variables"]))
     counters = {"reinforcing": 0, "dampening": 0}
     loops = []
@@ -134,6 +141,17 @@ def classify(case: str, cycles: Sequence[tuple[str, ...]], graph: CausalGraph, s
     return tuple(loops)
 
 
+OPENERS = ("ContactRecorded", "ContactAbsent")
+
+
+def _change(net: "_NetFrom", variable: str, start: int) -> str:
+    """change when the integration variable moved in the window; no-change when something in the
+    window bears on it without moving it (an explicit `none`, a level); undetermined when nothing does."""
+    if net(variable, start):
+        return "change"
+    return "no-change" if net.mentioned(variable, start) else "undetermined"
+
+
 class _NetFrom:
     """Net observed direction of a variable from a step to the end of the case, in constant time
     per question (suffix sums), so a case with thousands of loops classifies in linear time."""
@@ -141,10 +159,18 @@ class _NetFrom:
     def __init__(self, steps: Sequence[Step]) -> None:
         self.size = len(steps)
         self.changes: dict[str, list[tuple[int, int]]] = {}
+        self.last_mention: dict[str, int] = {}
         for step in steps:
             for variable, direction in step.effects:
                 self.changes.setdefault(variable, []).append((step.order, DIRECTION_VALUE[direction]))
+                self.last_mention[variable] = step.order
+            if step.type == "StateObserved" and not step.effects and "variable" in step.data:
+                self.last_mention[step.data["variable"]] = step.order  # a level observed: it bears on it
         self.suffix: dict[str, list[int]] = {}
+
+    def mentioned(self, variable: str, start: int) -> bool:
+        """Whether any step from `start` on bears on the variable (an effect, even `none`, or a level)."""
+        return self.last_mention.get(variable, 0) >= start
 
     def __call__(self, variable: str, start: int) -> int:
         """The sum of directions of `variable` over the steps whose order is at least `start`."""
@@ -186,9 +212,9 @@ def compare_readings(case: str, steps: Sequence[Step], loops: Sequence[Loop]) ->
         match = next((loop for loop in loops if len(coded) > 1 and loop.variables == canonical(coded)), None)
         match = match or next((loop for loop in loops if set(loop.variables) == set(coded)), None)
         agreement = {}
-        if match is not None:
+        if match is not None:  # judged on what the reading states: a change left out or `unknown` is not
             for field in ("polarity", "valence", "change"):
-                if data.get(field) is not None:
+                if data.get(field) not in (None, "unknown"):
                     agreement[field] = getattr(match, field) == data[field]
         readings.append(Reading(case, step.ref, coded, data["polarity"], data.get("valence"), data.get("change"),
                                 match.id if match else None, agreement))

@@ -17,6 +17,7 @@ import attrs
 from events import dates
 from events.catalogue import Catalogue
 from events.envelope import Event
+from events.upcasters import account_of
 from events.validate import Ref
 
 PHASES = ("pre-arrival", "reset", "settled")
@@ -79,6 +80,11 @@ class Step:
     state: tuple[tuple[str, int], ...] = ()
     until: str | None = None
     """The end of a period of absent contact (ContactAbsent `to`)."""
+    account: str = "migrant"
+    """Whose account the step records (migrant, caseworker, file, researcher, other)."""
+    conditions: tuple[tuple[str, str], ...] = ()
+    """A contact's conditions of discretion (condition, value), in catalogue order."""
+    source: str | None = None
     data: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -88,8 +94,10 @@ class Pathway:
     steps: tuple[Step, ...]
 
 
-def live_events(events: Sequence[Event], as_of: str | None = None) -> tuple[list[Event], int]:
-    """The case's events minus retracted ones (and retractions), up to the as-of date; and the number retracted."""
+def live_events(events: Sequence[Event], as_of: str | None = None,
+                accounts: frozenset[str] | None = None) -> tuple[list[Event], int]:
+    """The case's events minus retracted ones (and retractions), up to the as-of date, and (with
+    `accounts`) only those accounts' events, the case's opening always kept; and the number retracted."""
     retracted_ids: set[str] = set()
     retracted_versions: set[int] = set()
     for event in events:
@@ -102,6 +110,8 @@ def live_events(events: Sequence[Event], as_of: str | None = None) -> tuple[list
     live = [e for e in events if e.type != "EventRetracted"
             and e.version not in retracted_versions and e.event_id not in retracted_ids]
     retracted = len(events) - len(live) - sum(1 for e in events if e.type == "EventRetracted")
+    if accounts is not None:
+        live = [e for e in live if e.type == "CaseOpened" or account_of(e.type, e.data) in accounts]
     if as_of is not None:
         limit = dates.last_day(as_of)
         effective = effective_dates(live)
@@ -233,5 +243,7 @@ def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: C
             perceived=data.get("perceived"), discretion=data.get("discretion"), effects=effects,
             because=tuple(data.get("because", ())), quote=data.get("quote"), label=label_of(event),
             state=tuple(sorted(running.items())),
-            until=data.get("to") if event.type == "ContactAbsent" else None, data=data))
+            until=data.get("to") if event.type == "ContactAbsent" else None,
+            account=account_of(event.type, data), conditions=tuple(data.get("conditions", {}).items()),
+            source=data.get("source"), data=data))
     return Pathway(profile, tuple(steps))

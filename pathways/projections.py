@@ -34,14 +34,15 @@ TABLES: dict[str, dict[str, Any]] = {
                                   "type": str, "occurred": str, "effective": str, "phase": str, "regime": str,
                                   "actor": str, "role": str, "kind": str, "outcome": str, "perceived": str,
                                   "discretion": str, "effects": str, "because": str, "quote": str,
-                                  "label": str, "state": str, "until": str}, "pk": ("case", "ord")},
+                                  "label": str, "state": str, "until": str, "account": str, "conditions": str,
+                                  "source": str}, "pk": ("case", "ord")},
     "causal_edges": {"columns": {"case": str, "source": str, "target": str, "sign": int, "ambiguous": int,
-                                 "origins": str, "evidence": str, "emerged": int},
+                                 "origins": str, "evidence": str, "emerged": int, "confidence": str},
                      "pk": ("case", "source", "target")},
     "loops": {"columns": {"case": str, "id": str, "variables": str, "signs": str, "polarity": str,
                           "valence": str, "change": str, "closing_event": str, "closing_order": int,
                           "reset_rooted": int, "anticipated": int, "ambiguous": int, "archetypes": str,
-                          "evidence": str}, "pk": ("case", "id")},
+                          "evidence": str, "opened_by": str, "confidence": str}, "pk": ("case", "id")},
     "loop_readings": {"columns": {"case": str, "ref": str, "variables": str, "polarity": str, "valence": str,
                                   "change": str, "matched": str, "agreement": str}, "pk": ("case", "ref")},
 }
@@ -301,13 +302,14 @@ def _rows(analysis: CaseAnalysis) -> dict[str, list[tuple]]:
                            int(analysis.loops_complete))],
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
                            s.regime, s.actor, s.role, s.kind, s.outcome, s.perceived, s.discretion,
-                           _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state), s.until)
+                           _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state), s.until,
+                           s.account, _dumps(s.conditions), s.source)
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
-                          e.emerged) for e in analysis.graph.edges],
+                          e.emerged, e.confidence) for e in analysis.graph.edges],
         "loops": [(case, l.id, _dumps(l.variables), _dumps(l.signs), l.polarity, l.valence, l.change, l.closing_event,
                    l.closing_order, int(l.reset_rooted), int(l.anticipated), int(l.ambiguous), _dumps(l.archetypes),
-                   _dumps(l.evidence)) for l in analysis.loops],
+                   _dumps(l.evidence), l.opened_by, l.confidence) for l in analysis.loops],
         "loop_readings": [(case, r.ref, _dumps(r.variables), r.polarity, r.valence, r.change, r.matched,
                            _dumps(r.agreement)) for r in analysis.readings],
     }
@@ -319,22 +321,23 @@ def _tuple(text: str) -> tuple:
 
 def _step(row: Sequence[Any]) -> Step:
     (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
-     perceived, discretion, effects, because, quote, label, state, until) = row
+     perceived, discretion, effects, because, quote, label, state, until, account, conditions, source) = row
     return Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind,
-                outcome, perceived, discretion, _tuple(effects), _tuple(because), quote, label, _tuple(state), until)
+                outcome, perceived, discretion, _tuple(effects), _tuple(because), quote, label, _tuple(state), until,
+                account, _tuple(conditions), source)
 
 
 def _edge(row: Sequence[Any]) -> Edge:
-    _, source, target, sign, ambiguous, origins, evidence, emerged = row
-    return Edge(source, target, sign, bool(ambiguous), _tuple(origins), _tuple(evidence), emerged)
+    _, source, target, sign, ambiguous, origins, evidence, emerged, confidence = row
+    return Edge(source, target, sign, bool(ambiguous), _tuple(origins), _tuple(evidence), emerged, confidence)
 
 
 def _loop(row: Sequence[Any]) -> Loop:
     (case, id_, variables, signs, polarity, valence, change, closing_event, closing_order, reset_rooted, anticipated,
-     ambiguous, archetypes, evidence) = row
+     ambiguous, archetypes, evidence, opened_by, confidence) = row
     return Loop(case, id_, _tuple(variables), _tuple(signs), polarity, valence, change, closing_event,
                 bool(reset_rooted), bool(anticipated), bool(ambiguous), _tuple(archetypes), _tuple(evidence),
-                closing_order)
+                closing_order, opened_by, confidence)
 
 
 def _reading(row: Sequence[Any]) -> Reading:

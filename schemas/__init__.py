@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-CATALOGUES = ("actors", "roles", "kinds", "variables", "regimes", "archetypes")
+CATALOGUES = ("actors", "roles", "kinds", "variables", "regimes", "archetypes", "conditions")
 _SCHEMA_NAME = re.compile(r"^(?P<type>[A-Za-z]+)\.v(?P<version>[0-9]+)\.json$")
 
 

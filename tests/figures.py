@@ -35,6 +35,7 @@ FIGURE_1 = [
     contact("fig1", "1995-06", "coa", "counselling", [("opposition", "up")], "unfavourable",
             because=["fig1#2"], role="counsellor"),                                          # 3: "no time to waste"
     state("fig1", "1996", "effort", "down", because=["fig1#3"]),                            # 4: takes factory work
+    state("fig1", "2012", "integration", "none"),                                           # 5: the study: no change
     reading("fig1", ["effort", "opposition"], "dampening", "unfavourable", "no-change"),
 ]
 
@@ -47,6 +48,7 @@ FIGURE_2 = [
     contact("fig2", "2007", "municipality", "obligation-letter", [("pressure", "up")], "unfavourable",
             because=["fig2#2:resentment"]),                                                  # 3
     state("fig2", "2008", "resentment", "up", because=["fig2#3"]),                          # 4
+    state("fig2", "2012", "integration", "none"),                                           # 5: the study: no change
     reading("fig2", ["resentment", "pressure"], "reinforcing", "unfavourable", "no-change"),
 ]
 

@@ -19,6 +19,13 @@ FAMILY_SHAPE = {"state": "box", "local": "house", "reception": "hexagon", "educa
                 "market": "box3d"}
 DRAWN = ("ContactRecorded", "ContactAbsent", "StateObserved", "ExpectationFormed")
 FONT = "Helvetica"
+BEYOND_RULES = ("extra-mile", "bending", "breaking")
+"""Street-level discretion beyond the rules: the contacts the pathway diagram marks."""
+BEYOND_COLOUR = "#6a1b9a"
+PATHWAY_LEGEND = (("fill", "perceived: green favourable, red unfavourable, amber mixed, grey neutral"),
+                  ("dashed box", "a period without contact"), ("dashed arrow", "because (cause to effect)"),
+                  ("double border", "closes a loop"),
+                  ("* purple border", "the bureaucrat went beyond the rules (extra mile, bending, breaking)"))
 
 
 def _node_id(ref: str) -> str:
@@ -61,15 +68,19 @@ def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Di
             adjacent = any(a.ref == cause and b.ref == effect for a, b in zip(steps, steps[1:]))
             graph.edge(_node_id(cause), _node_id(effect), style="dashed", color="#555555", arrowsize="0.6",
                        **({} if adjacent else {"constraint": "false"}))
+    graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
+               label=graphviz.nohtml("".join(f"{key}: {text}\\l" for key, text in PATHWAY_LEGEND)))
     return graph
 
 
 def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[str, str]:
     effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
     when = step.effective or "undated"
+    beyond = step.type == "ContactRecorded" and step.discretion in BEYOND_RULES
     if step.type == "ContactRecorded":
         family = catalogue.entries["actors"].get(step.actor, {}).get("family", "state")
-        text = label(when, f"{step.actor}: {step.kind}", f"({step.role})" if step.role else None, step.outcome,
+        text = label(when, f"{step.actor}: {step.kind}", f"({step.role})" if step.role else None,
+                     f"* beyond the rules: {step.discretion}" if beyond else None, step.outcome,
                      effects, f"closes {', '.join(closes)}" if closes else None)
         attributes = {"shape": FAMILY_SHAPE.get(family, "box")}
     elif step.type == "ContactAbsent":
@@ -85,6 +96,8 @@ def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[
                       tooltip=label(step.quote or step.ref, width=200))
     if closes:
         attributes.update(peripheries="2", penwidth="1.6")
+    if beyond:
+        attributes.update(color=BEYOND_COLOUR, penwidth="2.6")
     return attributes
 
 
@@ -120,7 +133,8 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
         graph.edge(f"v_{edge.source}", f"v_{edge.target}", headlabel=sign, labeldistance="1.8", labelangle="30",
                    labelfontsize="18", labelfontname=f"{FONT}-Bold",
                    color=colour, fontcolor=colour, penwidth="2.2" if valences else "1.0",
-                   style="dashed" if edge.origins == ("expected",) else "solid")
+                   style="dotted" if edge.confidence == "low" else
+                   "dashed" if edge.origins == ("expected",) else "solid")
     if not markers:
         return graph
     taken: list[tuple[float, float]] = []
@@ -128,8 +142,11 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
         colour = VALENCE_COLOUR.get(loop.valence, "#7f7f7f")
         marker = f"m_{loop.id}"
         centre = _centre([pinned.get(f"v_{variable}") for variable in loop.variables], taken)
-        graph.node(marker, label=f"{loop.id}", shape="circle", fontsize="12", fontcolor=colour, color=colour,
-                   width="0.45", fixedsize="true", tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}", width=200),
+        weak = loop.confidence == "low"
+        graph.node(marker, label=f"{loop.id}?" if weak else loop.id, shape="circle", fontsize="12", fontcolor=colour,
+                   color=colour, style="dashed,filled" if weak else "filled", width="0.45", fixedsize="true",
+                   tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}, confidence {loop.confidence}",
+                                 width=200),
                    **({"pos": f"{centre[0]:.3f},{centre[1]:.3f}!"} if centre else {}))
         for variable in loop.variables:
             graph.edge(marker, f"v_{variable}", style="invis", len="0.6", weight="8")
@@ -156,7 +173,8 @@ def _centre(points: Sequence[tuple[float, float] | None], taken: list[tuple[floa
 LEGEND = (("+", "same direction"), ("-", "opposite direction"), ("R1", "reinforcing loop"),
           ("D1", "dampening loop"), ("green", "favourable loop"), ("red", "unfavourable loop"),
           ("amber", "in loops of both valences"), ("grey", "undetermined or in no loop"),
-          ("dashed", "expected (mini-theory)"), ("?", "ambiguous sign"))
+          ("dashed", "expected (mini-theory)"), ("?", "ambiguous sign"),
+          ("dotted", "coded link of low confidence"), ("R1?", "loop resting on a low-confidence link"))
 
 
 def _legend() -> str:
