@@ -17,8 +17,10 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="Reconstruct migrants' integration pathways and their feedback loops from coded contacts.")
 case_app = typer.Typer(no_args_is_help=True, help="Open cases.")
 add_app = typer.Typer(no_args_is_help=True, help="Record coded facts on a case.")
+catalogue_app = typer.Typer(no_args_is_help=True, help="The catalogue: list its keys, add a project's own.")
 app.add_typer(case_app, name="case")
 app.add_typer(add_app, name="add")
+app.add_typer(catalogue_app, name="catalogue")
 
 DbOption = Annotated[Path, typer.Option("--db", envvar="PATHWAYS_DB", help="The database file.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print only JSON to stdout.")]
@@ -28,6 +30,8 @@ ExpectOption = Annotated[Optional[int], typer.Option("--expect-version", help="R
 MetaOption = Annotated[Optional[list[str]], typer.Option("--meta", help="Metadata KEY=VALUE (interview, segment, ...).")]
 EffectOption = Annotated[Optional[list[str]], typer.Option("--effect", help="VARIABLE:up|down|none (repeatable).")]
 BecauseOption = Annotated[Optional[list[str]], typer.Option("--because", help="Cause: CASE#N, #N or an event id, optionally :VARIABLE (repeatable).")]
+AccountOption = Annotated[Optional[str], typer.Option("--account", help="Whose account this records: migrant (default), caseworker, file, researcher or other.")]
+AccountsOption = Annotated[Optional[str], typer.Option("--account", help="Only these accounts' events, comma-separated (migrant, caseworker, file, researcher, other).")]
 PerceivedOption = Annotated[Optional[str], typer.Option("--perceived", help="favourable, unfavourable, mixed or neutral.")]
 DEFAULT_DB = Path("pathways.db")
 
@@ -187,7 +191,7 @@ def add_contact(
     quote: Annotated[Optional[str], typer.Option(help="A short quote from the interview.")] = None,
     source: Annotated[Optional[str], typer.Option(help="Where the quote comes from.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a bureaucratic contact and its effects."""
     from pathways import recording as r
@@ -196,7 +200,7 @@ def add_contact(
                      discretion=discretion, conditions=r.parse_pairs(condition or [], flag="--condition"),
                      effects=[r.parse_effect(item) for item in effect or []],
                      because=r.expand_refs(case, because, flag="--because"),
-                     quote=quote, source=source)
+                     quote=quote, source=source, account=account)
     _record(db, case, "ContactRecorded", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
             as_json=as_json)
 
@@ -210,13 +214,13 @@ def add_absence(
     actor: Annotated[Optional[str], typer.Option(help="The actor whose contact was expected.")] = None,
     effect: EffectOption = None, perceived: PerceivedOption = None, because: BecauseOption = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Record a period without contact, with its consequences."""
+    """Record a period in which the bureaucracy made no contact (its absence), with its consequences."""
     from pathways import recording as r
 
     data = r.payload(actor=actor, perceived=perceived, effects=[r.parse_effect(item) for item in effect or []],
-                     because=r.expand_refs(case, because, flag="--because"))
+                     because=r.expand_refs(case, because, flag="--because"), account=account)
     data["from"] = start
     if end is not None:
         data["to"] = end
@@ -231,12 +235,12 @@ def add_expectation(
     link: Annotated[list[str], typer.Option(help="FROM:TO:+ or FROM:TO:- (repeatable).")],
     statement: Annotated[Optional[str], typer.Option(help="The mini-theory in words.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a mini-theory the migrant holds (links expected without a contact)."""
     from pathways import recording as r
 
-    data = r.payload(statement=statement, links=[r.parse_link(item) for item in link])
+    data = r.payload(statement=statement, links=[r.parse_link(item) for item in link], account=account)
     _record(db, case, "ExpectationFormed", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
             as_json=as_json)
 
@@ -249,14 +253,17 @@ def add_state(
     direction: Annotated[Optional[str], typer.Option(help="up, down or none.")] = None,
     level: Annotated[Optional[str], typer.Option(help="A level, in words or a number.")] = None,
     because: BecauseOption = None,
+    quote: Annotated[Optional[str], typer.Option(help="A short quote from the interview.")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Where the quote comes from.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record an observed change (or level) of one variable."""
     from pathways import recording as r
 
     data = r.payload(variable=variable, direction=direction, level=level,
-                     because=r.expand_refs(case, because, flag="--because"))
+                     because=r.expand_refs(case, because, flag="--because"), quote=quote, source=source,
+                     account=account)
     _record(db, case, "StateObserved", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
             as_json=as_json)
 
@@ -271,13 +278,13 @@ def add_link(
     evidence: Annotated[Optional[list[str]], typer.Option(help="Supporting event refs (repeatable).")] = None,
     confidence: Annotated[Optional[str], typer.Option(help="low, medium, high or a number 0..1.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a causal link coded by the researcher."""
     from pathways import recording as r
 
     data = r.payload(sign=sign, evidence=r.expand_refs(case, evidence, flag="--evidence"),
-                     confidence=r.parse_confidence(confidence))
+                     confidence=r.parse_confidence(confidence), account=account)
     data.update({"from": source, "to": target})
     _record(db, case, "LinkCoded", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
             as_json=as_json)
@@ -290,18 +297,93 @@ def add_loop(
     variables: Annotated[str, typer.Option(help="The loop's variables in cycle order, comma-separated.")],
     polarity: Annotated[str, typer.Option(help="reinforcing or dampening.")],
     valence: Annotated[Optional[str], typer.Option(help="favourable, unfavourable or undetermined.")] = None,
-    change: Annotated[Optional[str], typer.Option(help="change or no-change.")] = None,
+    change: Annotated[Optional[str], typer.Option(help="change, no-change or unknown (leave out when the source does not say).")] = None,
     note: Annotated[Optional[str], typer.Option(help="The reading in words.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record the researcher's own reading of a loop (kept beside the computed ones)."""
     from pathways import recording as r
 
     data = r.payload(variables=[item.strip() for item in variables.split(",") if item.strip()],
-                     polarity=polarity, valence=valence, change=change, note=note)
+                     polarity=polarity, valence=valence, change=change, note=note, account=account)
     _record(db, case, "LoopCoded", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
             as_json=as_json)
+
+
+CatalogueLabel = Annotated[Optional[str], typer.Option("--label", help="A readable label.")]
+
+
+def _define(db: Path, type_: str, data: dict, by: str | None, as_json: bool) -> None:
+    from events.envelope import CATALOGUE_STREAM, NewEvent
+    from pathways import recording as r
+
+    _append(db, NewEvent(stream=CATALOGUE_STREAM, type=type_, data=r.payload(**data), recorded_by=by), as_json)
+
+
+@catalogue_app.command("add")
+@friendly
+def catalogue_add(
+    what: Annotated[str, typer.Argument(help="actor, variable, kind, archetype or condition.")],
+    key: Annotated[str, typer.Argument(help="The new key: lower-case words joined by '-'.")],
+    label_: CatalogueLabel = None,
+    family: Annotated[Optional[str], typer.Option(help="actor: state, local, reception, education, civil or market.")] = None,
+    desirability: Annotated[Optional[int], typer.Option(help="variable: +1, 0 or -1 for the migrant.")] = None,
+    link: Annotated[Optional[list[str]], typer.Option(help="archetype: FROM:TO:+ or FROM:TO:- (repeatable, in cycle order).")] = None,
+    polarity: Annotated[Optional[str], typer.Option(help="archetype: reinforcing or dampening.")] = None,
+    values: Annotated[Optional[str], typer.Option(help="condition: its values, comma-separated.")] = None,
+    present: Annotated[Optional[str], typer.Option(help="condition: the value that counts as present.")] = None,
+    by: ByOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Add a project's own actor, variable, contact kind, loop archetype or discretion condition."""
+    from pathways import recording as r
+
+    label = {"label": label_}
+    if what == "actor":
+        _define(db, "ActorDefined", {"key": key, **label, "family": family}, by, as_json)
+    elif what == "variable":
+        if desirability is None:
+            raise PathwaysError("a variable needs --desirability (+1, 0 or -1 for the migrant)", field="--desirability")
+        _define(db, "VariableDefined", {"key": key, **label, "desirability": desirability}, by, as_json)
+    elif what == "kind":
+        _define(db, "KindDefined", {"key": key, **label}, by, as_json)
+    elif what == "archetype":
+        _define(db, "ArchetypeDefined", {"key": key, "links": [r.parse_link(item) for item in link or []],
+                                         "polarity": polarity}, by, as_json)
+    elif what == "condition":
+        if values is None or present is None:
+            raise PathwaysError("a condition needs --values (comma-separated) and --present", field="--values")
+        _define(db, "ConditionDefined", {"key": key, **label, "present": present,
+                                         "values": [v.strip() for v in values.split(",") if v.strip()]}, by, as_json)
+    else:
+        raise PathwaysError(f"'{what}' is not one of: actor, variable, kind, archetype, condition", field="WHAT")
+
+
+@catalogue_app.command("list")
+@friendly
+def catalogue_list(
+    name: Annotated[Optional[str], typer.Argument(help="actors, roles, kinds, variables, regimes, archetypes or conditions.")] = None,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """The catalogue in force: the shipped keys and the project's own."""
+    import schemas
+
+    names = [name] if name else list(schemas.CATALOGUES)
+    if name is not None and name not in schemas.CATALOGUES:
+        raise PathwaysError(f"'{name}' is not a catalogue (use one of: {', '.join(schemas.CATALOGUES)})", field="NAME")
+    from events.catalogue import shipped
+
+    catalogue = shipped()
+    if db.exists():
+        with _store(db, create=False) as store:
+            catalogue = store.catalogue()
+    listed = {n: (list(catalogue.regimes) if n == "regimes" else list(catalogue.entries[n].values())) for n in names}
+    if as_json:
+        _print_json(listed)
+        return
+    from pathways import views
+
+    _console().print(views.catalogue_view(listed))
 
 
 @app.command()
@@ -460,12 +542,13 @@ def _settings(reset_years: int, loop_bound: int):
 
 
 def _analyses(db: Path, settings: Any, *, case: str | None = None, as_of: str | None = None,
-              recorded_before: str | None = None) -> list:
+              recorded_before: str | None = None, account: str | None = None) -> list:
     from pathways import service
 
+    accounts = service.parse_accounts(account)
     with _store(db, create=False) as store, _progress("projecting", store.last_position()) as advance:
         return service.analyses(store, settings, case=case, as_of=as_of, recorded_before=recorded_before,
-                                progress=advance)
+                                accounts=accounts, progress=advance)
 
 
 @app.command()
@@ -490,10 +573,12 @@ def rebuild(reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: 
 @app.command()
 @friendly
 def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: AsOfOption = None,
-         recorded_before: RecordedOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
-         as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
-    """A case: profile, timeline with phases and regimes, state, loops and the researchers' readings."""
-    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before)
+         recorded_before: RecordedOption = None, account: AccountsOption = None, reset_years: ResetOption = 3,
+         loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+    """A case: profile, timeline (whose account, discretion and conditions of each step), phases and
+    regimes, state, loops with their openers and confidence, and the researchers' readings."""
+    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before,
+                      account=account)
     if as_json:
         _print_json(found[0].to_json())
         return
@@ -507,9 +592,10 @@ def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: 
 def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None, as_of: AsOfOption = None,
           recorded_before: RecordedOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
           limit: Annotated[int, typer.Option(min=0, help="Table form: show the first N loops (0: all).")] = 500,
-          as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+          account: AccountsOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
     """The feedback loops of one case or of all, classified (--json: every loop)."""
-    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before)
+    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before,
+                      account=account)
     if as_json:
         _print_json([{**loop.to_json(), "loops_complete": analysis.loops_complete}
                      for analysis in found for loop in analysis.loops])
@@ -527,18 +613,76 @@ def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case.")]
 
 @app.command()
 @friendly
-def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, reset_years: ResetOption = 3,
-            loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
-    """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; transitions; agreement."""
+def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, account: AccountsOption = None,
+            reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: JsonOption = False,
+            db: DbOption = DEFAULT_DB) -> None:
+    """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; transitions; agreement;
+    the top of the leverage ranking."""
+    from pathways.leverage import TOP, leverage
     from pathways.patterns import summarise
 
-    result = summarise(_analyses(db, _settings(reset_years, loop_bound), as_of=as_of, recorded_before=recorded_before))
+    found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, recorded_before=recorded_before,
+                      account=account)
+    result, ranked = summarise(found), leverage(found)
+    if as_json:
+        _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP)})
+        return
+    from pathways import views
+
+    console = _console()
+    console.print(views.summary_view(result))
+    console.print(views.leverage_view(ranked, top=TOP))
+
+
+@app.command()
+@friendly
+def leverage(
+    as_of: AsOfOption = None, account: AccountsOption = None,
+    min_confidence: Annotated[Optional[str], typer.Option("--min-confidence", help="Leave out loops resting on a coded link weaker than this (low, medium, high).")] = None,
+    top: Annotated[int, typer.Option(min=0, help="Table form: the first N rows of each ranking (0: all).")] = 15,
+    reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Across cases: the variables and contact kinds (with actors) on most loops, and the contacts that opened
+    them, unfavourable loops first."""
+    from pathways.leverage import check_confidence
+    from pathways.leverage import leverage as rank
+
+    check_confidence(min_confidence)
+    ranked = rank(_analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account), min_confidence)
+    if as_json:
+        _print_json(ranked.to_json())
+        return
+    from pathways import views
+
+    _console().print(views.leverage_view(ranked, top=top or None))
+
+
+@app.command()
+@friendly
+def discretion(
+    as_of: AsOfOption = None, account: AccountsOption = None,
+    outcome: Annotated[str, typer.Option(help="Discretion values that count as the outcome, comma-separated.")] = "bending,breaking",
+    cut: Annotated[float, typer.Option(min=0.0, max=1.0, help="Consistency at which a configuration is sufficient.")] = 0.8,
+    min_n: Annotated[int, typer.Option("--min-n", min=1, help="Fewest contacts for a configuration to count as sufficient.")] = 1,
+    conditions: Annotated[Optional[str], typer.Option(help="Only these conditions, comma-separated (default: every one in the catalogue).")] = None,
+    reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """The street-level question: which conditions go with going beyond the rules, as a crisp-set truth table
+    (consistency, coverage of the study's claim, the minimised solution), over all contacts and per role."""
+    from pathways.discretion import discretion as truth_table
+    from pathways.discretion import parse_outcome, pick_conditions
+
+    outcomes = parse_outcome(outcome)
+    found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account)
+    with _store(db, create=False) as store:
+        present = pick_conditions(store.catalogue().conditions(), conditions)
+    result = truth_table(found, present, outcome=outcomes, cut=cut, min_n=min_n)
     if as_json:
         _print_json(result.to_json())
         return
     from pathways import views
 
-    _console().print(views.summary_view(result))
+    _console().print(views.discretion_view(result))
 
 
 # -- diagrams ----------------------------------------------------------------------------------
@@ -553,8 +697,8 @@ def render(
     fmt: Annotated[str, typer.Option("--format", help="svg (default), dot; png and pdf need a system Graphviz.")] = "svg",
     out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("diagrams"),
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
-    as_of: AsOfOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
-    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    as_of: AsOfOption = None, account: AccountsOption = None, reset_years: ResetOption = 3,
+    loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Draw pathway and causal loop diagrams (SVG without any system Graphviz)."""
     from pathways.patterns import summarise
@@ -565,7 +709,7 @@ def render(
     if case is not None and all_cases:
         raise PathwaysError("give either a CASE or --all, not both", field="CASE")
     engine.check_format(fmt)  # before any work
-    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of)
+    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, account=account)
     with _store(db, create=False) as store:
         catalogue = store.catalogue()
     diagrams = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue))

@@ -45,9 +45,10 @@ class CaseAnalysis:
 
 
 def analyse_case(case: str, events: Sequence[Event], catalogue: Catalogue, settings: Settings = Settings(),
-                 as_of: str | None = None) -> CaseAnalysis:
-    """The whole analysis of one case from its events (in version order), optionally as of a date."""
-    live, retracted = live_events(events, as_of)
+                 as_of: str | None = None, accounts: frozenset[str] | None = None) -> CaseAnalysis:
+    """The whole analysis of one case from its events (in version order), optionally as of a date and
+    from some accounts only (the loops as the migrant tells them, as the caseworker tells them)."""
+    live, retracted = live_events(events, as_of, accounts)
     pathway = build_pathway(case, live, retracted, catalogue, settings)
     graph = build_graph(case, pathway.steps)
     cycles = enumerate_cycles(((edge.source, edge.target) for edge in graph.edges), settings.loop_bound,

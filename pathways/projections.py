@@ -346,8 +346,10 @@ def _reading(row: Sequence[Any]) -> Reading:
 
 
 def time_travel(store: EventStore, settings: Settings, *, cases: Sequence[str] | None = None,
-                as_of: str | None = None, recorded_before: str | None = None) -> Iterator[CaseAnalysis]:
-    """Analyses computed in memory at a past point (domain date and/or recording time); tables untouched."""
+                as_of: str | None = None, recorded_before: str | None = None,
+                accounts: frozenset[str] | None = None) -> Iterator[CaseAnalysis]:
+    """Analyses computed in memory at a past point (domain date and/or recording time), or from some
+    accounts only; the tables are untouched."""
     from events.catalogue import build
 
     catalogue = build((e.type, e.data) for e in store.read(streams=[CATALOGUE_STREAM],
@@ -356,4 +358,4 @@ def time_travel(store: EventStore, settings: Settings, *, cases: Sequence[str] |
     events = (e for e in store.read(streams=streams, recorded_before=recorded_before, by_stream=True)
               if e.stream != CATALOGUE_STREAM)
     for stream, group in groupby(events, key=lambda event: event.stream):
-        yield analyse_case(case_of(stream), list(group), catalogue, settings, as_of=as_of)
+        yield analyse_case(case_of(stream), list(group), catalogue, settings, as_of=as_of, accounts=accounts)

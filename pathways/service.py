@@ -28,16 +28,32 @@ def check_point(as_of: str | None, recorded_before: str | None) -> tuple[str | N
     return as_of, recorded_before
 
 
+ACCOUNTS = ("migrant", "caseworker", "file", "researcher", "other")
+
+
+def parse_accounts(text: str | None) -> frozenset[str] | None:
+    """`--account A[,B]`: whose accounts to keep (None: all)."""
+    if text is None:
+        return None
+    chosen = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(chosen - set(ACCOUNTS))
+    if unknown or not chosen:
+        raise InvalidEvent(f"'{unknown[0] if unknown else text}' is not an account (use one or more of: "
+                           f"{', '.join(ACCOUNTS)}, comma-separated)", field="--account")
+    return chosen
+
+
 def analyses(store: EventStore, settings: Settings, *, case: str | None = None, as_of: str | None = None,
-             recorded_before: str | None = None,
+             recorded_before: str | None = None, accounts: frozenset[str] | None = None,
              progress: Callable[[int], None] | None = None) -> list[CaseAnalysis]:
-    """One case's analysis (or every case's), from the caught-up tables or computed at a past point."""
+    """One case's analysis (or every case's), from the caught-up tables, or computed in memory at a
+    past point or from some accounts only."""
     as_of, recorded_before = check_point(as_of, recorded_before)
     if case is not None:
         store.require_case(case, field="CASE")
-    if as_of is not None or recorded_before is not None:
+    if as_of is not None or recorded_before is not None or accounts is not None:
         found = list(time_travel(store, settings, cases=[case] if case else None, as_of=as_of,
-                                 recorded_before=recorded_before))
+                                 recorded_before=recorded_before, accounts=accounts))
         if case is not None and not found:
             raise UnknownCase(f"case '{case}' was not recorded before {recorded_before}", field="CASE")
         return found

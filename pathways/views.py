@@ -52,13 +52,16 @@ def _valence(text: str | None) -> Text:
 
 def loops_table(loops, title: str = "loops") -> Table:
     table = Table(title=f"{title} ({len(loops)})")
-    for column in ("case", "id", "cycle", "polarity", "valence", "change", "closed by", "flags", "archetypes"):
+    for column in ("case", "id", "cycle", "polarity", "valence", "change", "opened by", "closed by",
+                   "confidence", "flags", "archetypes"):
         table.add_column(column, overflow="fold")
     for loop in loops:
         cycle = " ".join(f"{v} ─{s}→" for v, s in zip(loop.variables, loop.signs)) + f" {loop.variables[0]}"
         flags = ", ".join(name for name in ("reset_rooted", "anticipated", "ambiguous") if getattr(loop, name))
         table.add_row(loop.case, loop.id, cycle, loop.polarity, _valence(loop.valence), loop.change,
-                      loop.closing_event, flags.replace("_", "-"), ", ".join(loop.archetypes))
+                      loop.opened_by or "-", loop.closing_event,
+                      Text(loop.confidence, style="yellow" if loop.confidence == "low" else ""),
+                      flags.replace("_", "-"), ", ".join(loop.archetypes))
     return table
 
 
@@ -96,12 +99,14 @@ def case_view(analysis):
             f"arrival {profile.arrival or '?'}  cohort {profile.cohort}  "
             f"{profile.events} events ({profile.retracted} retracted)")
     timeline = Table(title="pathway", expand=True)
-    for column in ("#", "when", "phase", "regime", "step", "perceived", "effects", "because"):
+    for column in ("#", "when", "phase", "regime", "step", "account", "perceived", "discretion", "effects", "because"):
         timeline.add_column(column, overflow="fold")
     for step in analysis.pathway.steps:
         effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
+        conditions = " ".join(f"{name}={value}" for name, value in step.conditions)
         timeline.add_row(step.ref.split("#")[-1], step.effective or "", step.phase or "", step.regime or "",
-                         Text(step.label), _valence(step.perceived), effects,
+                         Text(step.label), step.account, _valence(step.perceived),
+                         Text(" ".join(filter(None, [step.discretion, conditions]))), effects,
                          " ".join("#" + ref.split("#", 1)[1] if "#" in ref else ref[:8] for ref in step.because))
     final = analysis.pathway.steps[-1].state if analysis.pathway.steps else ()
     state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
@@ -162,3 +167,85 @@ def summary_view(summary):
                   Text(f"agreement: {agreement['agrees']} of {agreement['readings']} readings agree, "
                        f"{agreement['disagrees']} disagree, {agreement['not-found']} not found", style="bold")]
     return Group(*parts)
+
+
+def leverage_view(ranked, top: int | None = None):
+    """The two leverage rankings, unfavourable loops first."""
+    from rich.console import Group
+
+    variables = Table(title="variables on most loops (leverage)")
+    for column in ("variable", "loops", "unfavourable", "favourable", "cases"):
+        variables.add_column(column, justify="left" if column == "variable" else "right")
+    for row in ranked.variables[:top]:
+        variables.add_row(row.variable, str(row.loops), Text(str(row.unfavourable), style="red"),
+                          Text(str(row.favourable), style="green"), str(row.cases))
+    kinds = Table(title="contact kinds on loops, and the loops they opened")
+    for column in ("kind", "actor", "loops", "unfavourable", "opened", "opened unfavourable"):
+        kinds.add_column(column, justify="left" if column in ("kind", "actor") else "right")
+    for row in ranked.kinds[:top]:
+        kinds.add_row(row.kind, row.actor or "-", str(row.loops), Text(str(row.unfavourable), style="red"),
+                      str(row.opened), Text(str(row.opened_unfavourable), style="red"))
+    return Group(variables, kinds)
+
+
+def _truth_table(result, rows, title: str) -> Table:
+    table = Table(title=title)
+    for name in result.conditions:
+        table.add_column(name, justify="center")
+    for column in ("n", "k", "consistency", "sufficient"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        marks = [Text("●", style="bold green") if bit else Text("○", style="grey62") for bit in row.config]
+        table.add_row(*marks, str(row.contacts), str(row.outcome), f"{row.consistency:.2f}",
+                      Text("yes", style="bold") if row.sufficient else Text("no", style="grey62"))
+    return table
+
+
+def _claim(table) -> str:
+    if table.claim_consistency is None:
+        return "the claim (all conditions present): no contact has that configuration" + (
+            f"; coverage {table.claim_coverage:.2f}" if table.claim_coverage is not None else "")
+    coverage = "-" if table.claim_coverage is None else f"{table.claim_coverage:.2f}"
+    return f"the claim (all conditions present): consistency {table.claim_consistency:.2f}, coverage {coverage}"
+
+
+def discretion_view(result):
+    """The truth table at a glance: configurations as rows, ● present, ○ absent."""
+    from rich.console import Group
+
+    present = ", ".join(f"{name} {value}" for name, value in result.present.items())
+    parts = [_truth_table(result, result.table.rows,
+                          f"going beyond the rules ({' or '.join(result.outcome)}): truth table of "
+                          f"{sum(row.contacts for row in result.table.rows)} contacts"),
+             Text(f"present means: {present}. Left out: {result.uncoded} contacts without discretion coded, "
+                  f"{result.incomplete} missing a condition. Sufficient: consistency >= {result.cut}."),
+             Text(_claim(result.table), style="bold"),
+             Text("solution (conservative): " + (" + ".join(result.solution) or "none sufficient"), style="bold")]
+    for role, table in result.by_role.items():
+        parts += [_truth_table(result, table.rows, f"role: {role}"), Text(_claim(table))]
+    return Group(*parts)
+
+
+def catalogue_view(listed):
+    """Each catalogue as a table of its entries (key first, then whatever the entries hold)."""
+    from rich.console import Group
+
+    tables = []
+    for name, entries in listed.items():
+        columns = list(dict.fromkeys(column for entry in entries for column in entry))
+        table = Table(title=f"{name} ({len(entries)})")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for entry in entries:
+            table.add_row(*(Text(_cell(entry.get(column))) for column in columns))
+        tables.append(table)
+    return Group(*tables)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_cell(item) if not isinstance(item, dict) else
+                         f"{item.get('from')} {item.get('sign')}> {item.get('to')}" for item in value)
+    return str(value)
