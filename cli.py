@@ -773,12 +773,15 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the diagrams.")] = Path("pathways-demo"),
     db: Annotated[Optional[Path], typer.Option("--db", help="Keep the database here (default: a temporary one).")] = None,
 ) -> None:
-    """Load the study's cases, rebuild, print the cross-case summary and write every diagram."""
+    """Load the study's cases and the street-level vignettes, rebuild, print the cross-case loop summary and
+    the discretion truth table, and write every diagram."""
     import tempfile
     import time
 
     from pathways import demo as bundled
     from pathways import service, views
+    from pathways.discretion import discretion as truth_table
+    from pathways.leverage import TOP, leverage
     from pathways.patterns import summarise
     from pathways.render import engine, files
 
@@ -790,23 +793,33 @@ def demo(
             report = store.append(bundled.events(), file="bundled demo cases")
             settings = _settings(3, 8)
             service.rebuild(store, settings)
-            found = service.analyses(store, settings)
+            every = service.analyses(store, settings)
             catalogue = store.catalogue()
+        studied = set(bundled.study_cases())  # the vignettes have one contact each and no loops
+        found = [analysis for analysis in every if analysis.case in studied]
         summary_result = summarise(found)
         console.print(views.summary_view(summary_result))
+        console.print(views.leverage_view(leverage(found), top=TOP))
+        console.print(views.discretion_view(truth_table(every, catalogue.conditions())))
+        # The article rarely states all three conditions for one story; the one it states most often:
+        single = {"policy-assessment": catalogue.conditions()["policy-assessment"]}
+        console.print("\nThe same over the condition the sources state most often (`pathways discretion "
+                      "--conditions policy-assessment`):")
+        console.print(views.discretion_view(truth_table(every, single), by_role=False))
         diagrams = list(files.case_diagrams(found, "both", catalogue))
         diagrams.append(files.map_diagram(summary_result.transitions, catalogue))
         with _progress("rendering", len(diagrams)) as advance:
             paths = files.write_diagrams(diagrams, out, "svg", force=True, progress=advance)
     seconds = time.perf_counter() - started
     agreement = summary_result.agreement()
-    typer.echo(f"\n{len(found)} cases, {report.appended + report.skipped} events, {summary_result.loops} loops; "
+    typer.echo(f"\n{len(found)} study cases and {len(every) - len(found)} street-level vignettes, "
+               f"{report.appended + report.skipped} events, {summary_result.loops} loops; "
                f"{agreement['agrees']} of {agreement['readings']} researcher readings agree. "
                f"{len(paths)} diagrams in {out}/ ({engine.renderer_name()} renderer), {seconds:.1f}s in all.")
     where = f" --db {db or 'demo.db'}"
     prog = sys.argv[0] if sys.argv[0].endswith("pathways") else "pathways"  # as invoked: .venv/bin/pathways
     typer.echo(f"Next: open {out}/ir-1995-loops.svg, or keep a database with `{prog} demo --db demo.db` and try "
-               f"`{prog} show ir-1995{where}`, `{prog} loops --json{where}`, `{prog} summary{where}`.")
+               f"`{prog} show ir-1995{where}`, `{prog} loops --json{where}`, `{prog} discretion{where}`.")
 
 
 def main() -> None:

@@ -209,7 +209,7 @@ def _claim(table) -> str:
     return f"the claim (all conditions present): consistency {table.claim_consistency:.2f}, coverage {coverage}"
 
 
-def discretion_view(result):
+def discretion_view(result, by_role: bool = True):
     """The truth table at a glance: configurations as rows, ● present, ○ absent."""
     from rich.console import Group
 
@@ -221,7 +221,7 @@ def discretion_view(result):
                   f"{result.incomplete} missing a condition. Sufficient: consistency >= {result.cut}."),
              Text(_claim(result.table), style="bold"),
              Text("solution (conservative): " + (" + ".join(result.solution) or "none sufficient"), style="bold")]
-    for role, table in result.by_role.items():
+    for role, table in result.by_role.items() if by_role else ():
         parts += [_truth_table(result, table.rows, f"role: {role}"), Text(_claim(table))]
     return Group(*parts)
 

@@ -79,4 +79,5 @@ def test_demo_command_writes_every_diagram(cli, tmp_path):
     assert len(names) == 2 * len(CASES) + 1 and "case-map.svg" in names
     again = cli.runner.invoke(__import__("cli").app, ["demo", "--out", str(out), "--db", str(cli.db)])
     assert again.exit_code == 0  # re-running on the same database is a no-op import
-    assert len(cli.log()) == sum(len(path.read_text().splitlines()) for path in demo.case_files())
+    assert len(cli.log()) == sum(len(path.read_text().splitlines())
+                                 for path in [*demo.case_files(), *demo.street_level_files()])

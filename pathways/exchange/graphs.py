@@ -16,7 +16,8 @@ GRAPHML_KEYS = (  # (id, for, name, type)
     ("sign", "edge", "sign", "string"), ("sign_value", "edge", "sign_value", "int"),
     ("evidence_count", "edge", "evidence_count", "int"), ("ambiguous", "edge", "ambiguous", "boolean"),
     ("origins", "edge", "origins", "string"), ("loops", "edge", "loops", "string"),
-    ("cases", "edge", "cases", "int"),
+    ("cases", "edge", "cases", "int"), ("confidence", "edge", "confidence", "string"),
+    ("loop_opened_by", "graph", "loop_opened_by", "string"), ("loop_confidence", "graph", "loop_confidence", "string"),
 )
 
 
@@ -34,8 +35,16 @@ def _data(key: str, value: object) -> str:
     return f'<data key="{key}">{escape(str(value))}</data>'
 
 
-def _graph(graph_id: str, edges: list[dict], catalogue: Catalogue, out: IO[str]) -> None:
-    out.write(f'  <graph id={quoteattr(graph_id)} edgedefault="directed">\n')
+def _loop_fields(loops: Iterable, prefix: str = "") -> dict[str, str]:
+    """Each loop's opener and confidence, as `ID=value` lists (graph data: GraphML has no loop element)."""
+    loops = list(loops)
+    return {"loop_opened_by": " ".join(f"{prefix}{loop.id}={loop.opened_by or '-'}" for loop in loops),
+            "loop_confidence": " ".join(f"{prefix}{loop.id}={loop.confidence}" for loop in loops)}
+
+
+def _graph(graph_id: str, edges: list[dict], catalogue: Catalogue, out: IO[str], loops: dict[str, str]) -> None:
+    out.write(f'  <graph id={quoteattr(graph_id)} edgedefault="directed">'
+              f'{_data("loop_opened_by", loops["loop_opened_by"])}{_data("loop_confidence", loops["loop_confidence"])}\n')
     variables = sorted({edge[end] for edge in edges for end in ("source", "target")})
     for variable in variables:
         entry = catalogue.entries["variables"].get(variable, {})
@@ -43,7 +52,8 @@ def _graph(graph_id: str, edges: list[dict], catalogue: Catalogue, out: IO[str])
                   f'{_data("desirability", catalogue.desirability(variable))}</node>\n')
     for index, edge in enumerate(edges):
         fields = "".join(_data(key, edge[key]) for key in ("sign", "sign_value", "evidence_count", "ambiguous",
-                                                           "origins", "loops", "cases"))
+                                                           "origins", "loops", "cases", "confidence")
+                         if edge.get(key) is not None)
         out.write(f'    <edge id="e{index}" source={quoteattr(edge["source"])} target={quoteattr(edge["target"])}>'
                   f"{fields}</edge>\n")
     out.write("  </graph>\n")
@@ -60,13 +70,15 @@ def write_graphml(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: I
         out.write(f'  <key id="{key}" for="{scope}" attr.name="{name}" attr.type="{kind}"/>\n')
     graphs = 0
     pool: dict[tuple[str, str], dict] = {}
+    pooled_loops: list[dict[str, str]] = []
     for analysis in analyses:
         member = _loop_membership(analysis, f"{analysis.case}:" if pooled else "")
         edges = [{"source": e.source, "target": e.target, "sign": e.sign_text, "sign_value": e.sign,
                   "evidence_count": len(e.evidence), "ambiguous": e.ambiguous, "origins": " ".join(e.origins),
-                  "loops": " ".join(member.get((e.source, e.target), [])), "cases": 1} for e in analysis.graph.edges]
+                  "loops": " ".join(member.get((e.source, e.target), [])), "cases": 1, "confidence": e.confidence}
+                 for e in analysis.graph.edges]
         if not pooled:
-            _graph(analysis.case, edges, catalogue, out)
+            _graph(analysis.case, edges, catalogue, out, _loop_fields(analysis.loops))
             graphs += 1
             continue
         for edge in edges:
@@ -78,6 +90,7 @@ def write_graphml(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: I
             merged["origins"].update(edge["origins"].split())
             merged["loops"].extend(edge["loops"].split())
             merged["cases"] += 1
+        pooled_loops.append(_loop_fields(analysis.loops, f"{analysis.case}:"))
     if pooled:
         edges = []
         for merged in pool.values():
@@ -85,7 +98,9 @@ def write_graphml(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: I
             sign = 1 if plus >= minus else -1
             edges.append({**merged, "sign": "+" if sign > 0 else "-", "sign_value": sign, "ambiguous": bool(plus and minus),
                           "origins": " ".join(sorted(merged["origins"])), "loops": " ".join(merged["loops"])})
-        _graph("pooled", sorted(edges, key=lambda e: (e["source"], e["target"])), catalogue, out)
+        loops = {key: " ".join(filter(None, (part[key] for part in pooled_loops)))
+                 for key in ("loop_opened_by", "loop_confidence")}
+        _graph("pooled", sorted(edges, key=lambda e: (e["source"], e["target"])), catalogue, out, loops)
         graphs = 1
     out.write("</graphml>\n")
     return graphs
@@ -124,7 +139,8 @@ def write_xmile(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: IO[
         for index, loop in enumerate(analysis.loops):
             out.write(f'        <text_box uid="{len(analysis.graph.edges) + index + 1}" x="{60 + 80 * index}" '
                       f'y="40" width="70" height="24">{escape(loop.id)}: {escape(loop.polarity)}, '
-                      f"{escape(loop.valence)}, {escape(loop.change)}</text_box>\n")
+                      f"{escape(loop.valence)}, {escape(loop.change)}, opened by {escape(loop.opened_by or '-')}, "
+                      f"confidence {escape(loop.confidence)}</text_box>\n")
         out.write("      </view>\n    </views>\n  </model>\n")
         models += 1
     out.write("</xmile>\n")

@@ -54,7 +54,9 @@ def write(analyses: Iterable[CaseAnalysis], out: IO[str]) -> int:
                      ("string", "org:role", step.role), ("date", "time:timestamp", stamp),
                      ("string", "date:precision", dates.precision(step.effective)), ("string", "phase", step.phase),
                      ("string", "regime", step.regime), ("string", "perceived", step.perceived),
-                     ("string", "ref", step.ref)]
+                     ("string", "ref", step.ref), ("string", "account", step.account),
+                     ("string", "discretion", step.discretion),
+                     *(("string", f"condition:{name}", value) for name, value in step.conditions)]
             for kind, key, value in pairs:
                 if value is not None:
                     out.write(_attribute(kind, key, value, "      "))
