@@ -164,7 +164,8 @@ def _cover(primes: list[Implicant], configs: set[tuple[int, ...]]) -> list[Impli
 
 
 def _key(implicant: Implicant) -> tuple:
-    return (sum(bit is not None for bit in implicant), [(-1 if bit is None else -bit) for bit in implicant])
+    """Fewer literals first; then, condition by condition, present before absent before "does not matter"."""
+    return (sum(bit is not None for bit in implicant), [2 if bit is None else 1 - bit for bit in implicant])
 
 
 def term(implicant: Implicant, conditions: Sequence[str]) -> str:
