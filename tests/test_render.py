@@ -145,3 +145,30 @@ def test_a_twenty_variable_case_renders(db):
     assert len([n for n in nodes if n.startswith("v_")]) == 20
     assert len(edges) == 20  # the loop marker's edges are invisible
     assert nodes[f"m_{analysis.loops[0].id}"] == [analysis.loops[0].id]
+
+
+def _size(svg: bytes) -> tuple[float, float]:
+    root = ET.fromstring(svg)
+    return float(root.get("width").removesuffix("pt")), float(root.get("height").removesuffix("pt"))
+
+
+def test_a_20_step_pathway_wraps_to_a_page_shaped_layout(db):
+    records = [FIGURES["fig1"][0]]
+    for index in range(20):
+        records.append(contact("fig1", f"{1995 + index // 2}-{index % 2 * 6 + 1:02d}", "coa",
+                               ["counselling", "course", "exam", "relocation"][index % 4], [("effort", "up")],
+                               "favourable", outcome=f"what step {index} did, in a few words"))
+    analysis, catalogue = analysed(db, "fig1", records)
+    width, height = _size(render(pathway_diagram(analysis, catalogue), "svg"))
+    assert 1 / 1.8 <= width / height <= 1.8, (width, height)  # A4 is 1.41 either way; one strip was over 10
+
+
+def test_a_two_variable_loop_label_sits_off_its_arrows(db):
+    from pathways.render.engine import positions
+
+    analysis, catalogue = analysed(db, "fig1")
+    first = positions(loop_diagram(analysis, catalogue, markers=False))
+    placed = positions(loop_diagram(analysis, catalogue, positions=first))
+    (ax, ay), (bx, by), (mx, my) = placed["v_effort"], placed["v_opposition"], placed["m_D1"]
+    distance = abs((bx - ax) * (ay - my) - (ax - mx) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5
+    assert distance > 0.5  # inches from the line through both variables, where the two arrows run

@@ -32,11 +32,16 @@ def _node_id(ref: str) -> str:
     return "s" + ref.rsplit("#", 1)[-1] if "#" in ref else "e" + ref[:8]
 
 
+ROW = 4
+"""Steps per row of the pathway diagram: a long pathway wraps into rows, so it reads at a page's width."""
+
+
 def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Digraph:
-    """Steps left to right, clustered by phase with their regimes named, coloured by perceived valence."""
+    """Steps in rows of four, left to right and then down, clustered by phase with their regimes named,
+    coloured by perceived valence."""
     profile = analysis.pathway.profile
     graph = graphviz.Digraph(name=f"pathway_{profile.case}", engine="dot")
-    graph.attr(rankdir="LR", fontname=FONT, labelloc="t", nodesep="0.25", ranksep="0.35",
+    graph.attr(rankdir="TB", fontname=FONT, labelloc="t", nodesep="0.3", ranksep="0.45", newrank="true",
                label=label(f"Pathway of {profile.case}: {profile.origin or '?'}, {profile.motive or '?'}, "
                            f"arrival {profile.arrival or '?'}", width=120))
     graph.attr("node", fontname=FONT, fontsize="10", style="filled", fillcolor="white")
@@ -57,19 +62,31 @@ def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Di
         with graph.subgraph(name=f"cluster_{phase or 'undated'}") as cluster:
             cluster.attr(label=label(f"{phase or 'undated'} phase", regimes, width=60), style="rounded,filled",
                          fillcolor="#f7f7f7", color="#bbbbbb", fontsize="11")
-            for step in members:
-                cluster.node(_node_id(step.ref), **_step_attributes(step, catalogue, closing.get(step.ref, [])))
+            for start in range(0, len(members), ROW):
+                with cluster.subgraph() as row:
+                    row.attr(rank="same")
+                    for step in members[start:start + ROW]:
+                        row.node(_node_id(step.ref), **_step_attributes(step, catalogue, closing.get(step.ref, [])))
+    rows = {step.ref: index // ROW for phase in [*PHASES, None] for index, step in enumerate(by_phase.get(phase, []))}
     causes = {(ref.split(":", 1)[0], step.ref) for step in steps for ref in step.because if "#" in ref}
+    starts = [step for step, before in zip(steps, [None, *steps]) if before is None
+              or (before.phase, rows[before.ref]) != (step.phase, rows[step.ref])]
+    for upper, lower in zip(starts, starts[1:]):  # each row starts under the one before: a column, not a staircase
+        graph.edge(_node_id(upper.ref), _node_id(lower.ref), style="invis", weight="20")
     for before, after in zip(steps, steps[1:]):
-        if (before.ref, after.ref) not in causes:
-            graph.edge(_node_id(before.ref), _node_id(after.ref), color="#999999", arrowsize="0.6")
+        across = before.phase == after.phase and rows[before.ref] == rows[after.ref]
+        style = "dashed" if (before.ref, after.ref) in causes else "solid"
+        graph.edge(_node_id(before.ref), _node_id(after.ref), color="#555555" if style == "dashed" else "#999999",
+                   arrowsize="0.6", style=style, **({} if across else {"constraint": "false"}))
     for cause, effect in sorted(causes):
-        if cause in drawn:
-            adjacent = any(a.ref == cause and b.ref == effect for a, b in zip(steps, steps[1:]))
+        adjacent = any(a.ref == cause and b.ref == effect for a, b in zip(steps, steps[1:]))
+        if cause in drawn and not adjacent:
             graph.edge(_node_id(cause), _node_id(effect), style="dashed", color="#555555", arrowsize="0.6",
-                       **({} if adjacent else {"constraint": "false"}))
+                       constraint="false")
     graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
                label=graphviz.nohtml("".join(f"{key}: {text}\\l" for key, text in PATHWAY_LEGEND)))
+    if starts:  # the legend under the last row
+        graph.edge(_node_id(starts[-1].ref), "legend", style="invis")
     return graph
 
 
@@ -159,16 +176,24 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
 
 
 def _centre(points: Sequence[tuple[float, float] | None], taken: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """The centroid of a cycle's node positions, nudged down until it clears earlier labels."""
+    """The centroid of a cycle's node positions, nudged down until it clears earlier labels. A loop of
+    two variables has its two arrows through that centre: its label moves off to the side instead."""
     if not points or any(point is None for point in points):
         return None
     x = sum(point[0] for point in points) / len(points)
     y = sum(point[1] for point in points) / len(points)
+    if len(points) == 2:
+        dx, dy = points[1][0] - points[0][0], points[1][1] - points[0][1]
+        length = (dx * dx + dy * dy) ** 0.5 or 1.0
+        x, y = x - dy / length * TWO_LOOP_OFFSET, y + dx / length * TWO_LOOP_OFFSET
     while any(abs(x - a) < 0.5 and abs(y - b) < 0.5 for a, b in taken):
         y -= 0.5
     taken.append((x, y))
     return x, y
 
+
+TWO_LOOP_OFFSET = 0.8
+"""Inches between a two-variable loop's label and the line through its variables (past the curved arrows)."""
 
 LEGEND = (("+", "same direction"), ("-", "opposite direction"), ("R1", "reinforcing loop"),
           ("D1", "dampening loop"), ("green", "favourable loop"), ("red", "unfavourable loop"),

@@ -54,8 +54,6 @@ def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
 
 def positions(graph: graphviz.Digraph) -> dict[str, tuple[float, float]]:
     """Node centres (inches) of the graph's layout, from Graphviz's `plain` output."""
-    import shlex
-
     if system_dot():
         text = graph.pipe(format="plain").decode("utf-8")
     else:
@@ -65,8 +63,10 @@ def positions(graph: graphviz.Digraph) -> dict[str, tuple[float, float]]:
     found = {}
     for line in text.splitlines():
         if line.startswith("node "):
-            parts = shlex.split(line)
-            found[parts[1]] = (float(parts[2]), float(parts[3]))
+            # `node NAME X Y ...`: our node names hold no space or quote, and what follows them (labels
+            # with user text, backslashes, quotes) is never parsed.
+            _, name, x, y = line.split(None, 4)[:4]
+            found[name.strip('"')] = (float(x), float(y))
     return found
 
 
