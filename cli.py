@@ -723,6 +723,40 @@ def render(
         typer.echo(f"wrote {len(paths)} file(s) to {out}/ with the {engine.renderer_name()} renderer")
 
 
+@app.command()
+@friendly
+def report(
+    out: Annotated[Path, typer.Option(help="Folder for the report (index.html and its pages).")] = Path("report"),
+    as_of: AsOfOption = None, account: AccountsOption = None,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help="Keyed pseudonyms for case ids, no free text, dates to the year.")] = False,
+    force: Annotated[bool, typer.Option(help="Write over an earlier report.")] = False,
+    reset_years: ResetOption = 3, loop_bound: BoundOption = 8, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write a static HTML report to read and share: cases, pathways and loop diagrams, quotes, loops across
+    cases, leverage, the discretion truth table, the case map. Opens from the file system; no network."""
+    from events.keyfile import KeyFile, key_path
+    from pathways.discretion import discretion as truth_table
+    from pathways.leverage import leverage
+    from pathways.patterns import summarise
+    from pathways.pseudonymise import pseudonymise as strip
+    from pathways.report import Contents, write_report
+    from pathways.render.engine import render
+
+    found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account)
+    with _store(db, create=False) as store:
+        catalogue, head = store.catalogue(), str(store.last())
+    if pseudonymise:
+        secret = KeyFile(key_path(db)).project_secret()
+        found = [strip(analysis, secret) for analysis in found]
+    said = [f"as of {as_of}" if as_of else None, f"accounts: {account}" if account else None,
+            "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]
+    contents = Contents(found, summarise(found), leverage(found), truth_table(found, catalogue.conditions()),
+                        catalogue, head, note="; ".join(filter(None, said)) or None)
+    with _progress("writing the report", len(found) + 5) as advance:
+        pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance)
+    typer.echo(f"wrote {len(pages)} pages to {out}/ (open {out / 'index.html'})")
+
+
 # -- exchange ------------------------------------------------------------------------------------
 
 @app.command()

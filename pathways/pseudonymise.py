@@ -1,0 +1,65 @@
+"""Analyses made fit to share: keyed pseudonyms for case ids, no free text, dates to the year.
+
+A pseudonym is an HMAC-SHA256 of the case id under the project's secret: stable within one project
+(the same case has the same pseudonym in every report and export), unlinkable to the case id
+without the secret. What remains: the coded structure (actors, roles, kinds, effects, perceived
+valence, discretion and conditions, signs, loops and their classes), the origin, motive and cohort,
+and years. What goes: case ids, event ids, quotes, sources, outcomes, notes, statements, levels,
+months and days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+import attrs
+
+from .analysis import CaseAnalysis
+from .causal import CausalGraph
+from .pathway import Pathway, Step
+
+_REF = re.compile(r"^(?P<case>[A-Za-z0-9][A-Za-z0-9._-]{0,63})#(?P<rest>.*)\Z")
+
+
+def pseudonym(case: str, secret: bytes) -> str:
+    return "p" + hmac.new(secret, case.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+def year(date: str | None) -> str | None:
+    return date[:4] if date else None
+
+
+def pseudonymise(analysis: CaseAnalysis, secret: bytes) -> CaseAnalysis:
+    """The same analysis with the case's identity and free text taken out."""
+    case = analysis.case
+    alias = pseudonym(case, secret)
+
+    def ref(text: str | None) -> str | None:
+        match = _REF.match(text) if text else None
+        if match is None:
+            return None if text is None or "#" not in text else text
+        return f"{alias}#{match['rest']}" if match["case"] == case else text
+
+    profile = attrs.evolve(analysis.pathway.profile, case=alias, notes=None, arrival=year(analysis.pathway.profile.arrival))
+    steps = tuple(_step(step, alias, ref) for step in analysis.pathway.steps)
+    edges = tuple(attrs.evolve(edge, evidence=tuple(ref(r) for r in edge.evidence)) for edge in analysis.graph.edges)
+    loops = tuple(attrs.evolve(loop, case=alias, closing_event=ref(loop.closing_event), opened_by=ref(loop.opened_by),
+                               evidence=tuple(ref(r) for r in loop.evidence)) for loop in analysis.loops)
+    readings = tuple(attrs.evolve(reading, case=alias, ref=ref(reading.ref)) for reading in analysis.readings)
+    return attrs.evolve(analysis, pathway=Pathway(profile, steps), graph=CausalGraph(edges), loops=loops,
+                        readings=readings)
+
+
+def _step(step: Step, alias: str, ref) -> Step:
+    if step.type == "ContactAbsent":
+        label = f"no contact{' with ' + step.actor if step.actor else ''} {year(step.effective) or ''}..{year(step.until) or ''}"
+    elif step.type == "StateObserved":
+        label = " ".join(f"{variable} {direction}" for variable, direction in step.effects) or "a level observed"
+    else:
+        label = step.label
+    return attrs.evolve(step, case=alias, ref=ref(step.ref), event_id="", occurred=year(step.occurred),
+                        effective=year(step.effective), until=year(step.until), outcome=None, quote=None,
+                        source=None, label=label, because=tuple(ref(r) for r in step.because),
+                        data={})

@@ -1,0 +1,66 @@
+"""The report as files: its pages, --force, --as-of, --account, and a pseudonymised report with nothing
+that identifies a case or quotes a person."""
+
+from __future__ import annotations
+
+import re
+import stat
+
+import pytest
+
+from events.keyfile import key_path
+from pathways import demo
+
+from .conftest import write_jsonl
+from .figures import FIGURES
+
+
+@pytest.fixture
+def demo_db(cli, tmp_path):
+    assert cli.runner.invoke(__import__("cli").app, ["demo", "--db", str(cli.db), "--out", str(tmp_path / "d")]
+                             ).exit_code == 0
+    return cli
+
+
+def test_the_report_has_its_pages_and_refuses_to_overwrite(demo_db, tmp_path):
+    out = tmp_path / "site"
+    assert "wrote 31 pages" in demo_db.ok("report", "--out", str(out))
+    names = {path.relative_to(out).as_posix() for path in out.rglob("*.html")}
+    assert {"index.html", "summary.html", "discretion.html", "leverage.html", "map.html",
+            "cases/ir-1995.html"} <= names
+    page = (out / "cases" / "ir-1995.html").read_text()
+    assert "<svg" in page and "no time to waste" in page and "@media print" in page and "<script" not in page
+    assert "http://" not in re.sub(r'xmlns(:\w+)?="[^"]*"|<!DOCTYPE[^>]*>', "", page)  # nothing fetched
+    again = demo_db.run("report", "--out", str(out))
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert demo_db.run("report", "--out", str(out), "--force").exit_code == 0
+
+
+def test_as_of_and_account_are_said_on_every_page(demo_db, tmp_path):
+    out = tmp_path / "site"
+    demo_db.ok("report", "--out", str(out), "--as-of", "2000", "--account", "migrant")
+    index = (out / "index.html").read_text()
+    assert "as of 2000; accounts: migrant" in index
+
+
+def test_a_pseudonymised_report_identifies_no_case_and_quotes_nobody(demo_db, tmp_path):
+    out = tmp_path / "shared"
+    demo_db.ok("report", "--out", str(out), "--pseudonymise")
+    text = " ".join(path.read_text() for path in out.rglob("*.html"))
+    for case in [*demo.study_cases(), "slb-01"]:
+        assert case not in text, case
+    for words in ("no time to waste", "Political activist", "computer courses", "The Hague", "year assumed"):
+        assert words not in text, words
+    assert not re.search(r"\b(19|20)[0-9]{2}-[0-9]{2}\b", text)  # dates to the year only
+    assert "pseudonymised" in text
+    keys = key_path(demo_db.db)
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    first = sorted(path.name for path in (out / "cases").iterdir())
+    demo_db.ok("report", "--out", str(tmp_path / "again"), "--pseudonymise")
+    assert sorted(path.name for path in (tmp_path / "again" / "cases").iterdir()) == first  # stable pseudonyms
+
+
+def test_a_report_of_one_figure(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"])))
+    cli.ok("report", "--out", str(tmp_path / "r"))
+    assert "D1: dampening" in (tmp_path / "r" / "cases" / "fig1.html").read_text()
