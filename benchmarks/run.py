@@ -31,7 +31,9 @@ sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
 
 from events.io import read_events  # noqa: E402
-from events.store import COLUMNS, SCHEMA, EventStore  # noqa: E402
+from events.envelope import COLUMNS  # noqa: E402
+from events.sqlite import SCHEMA  # noqa: E402
+from events.store import EventStore  # noqa: E402
 from pathways.projections import Projector  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -10,6 +10,9 @@ import attrs
 CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")  # \Z: `$` accepts a trailing newline
 CATALOGUE_STREAM = "catalogue"
 CASE_PREFIX = "case:"
+COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred, recorded_at, "
+           "recorded_by, data, meta, prev_hash, hash")
+"""The columns of the `events` table, in order, on every backend."""
 
 
 def is_case_id(text: str) -> bool:

@@ -1,0 +1,174 @@
+"""The event log in one SQLite file: opening it (read-write, or read-only on a read-only file or
+mount), its schema and append-only triggers, the write lock, and SQLite's errors turned into ours."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .envelope import COLUMNS
+from .errors import Busy, PathwaysError, StorageError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    type TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    occurred TEXT,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT,
+    data TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE INSERT ON events
+WHEN NEW.position IS NOT (SELECT coalesce(max(position), 0) + 1 FROM events)
+  OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+  OR EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.version)
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: an insert must add the next position'); END;
+"""
+TRIGGERS = ("events_no_update", "events_no_delete", "events_append_only")
+"""The insert trigger closes `REPLACE INTO` (a delete in disguise, which fires no delete trigger) and
+any insert at or below the head: the log only grows, one position at a time."""
+
+def translate(error: BaseException, where: str) -> PathwaysError | None:
+    """SQLite's errors as ours (None: not a storage error we know)."""
+    if not isinstance(error, sqlite3.Error):
+        return None
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return Busy(f"{where} is locked by another writer; try again when it is done")
+    if "disk is full" in text or "database or disk is full" in text:
+        return StorageError(f"{where}: the disk is full; nothing was written")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"{where} is read-only: this command writes; read commands work on it")
+    if "not a database" in text or "malformed" in text:
+        return PathwaysError(f"{where} is not a pathways database (not an SQLite file, or a damaged one)")
+    if "disk I/O" in text or "unable to open" in text:
+        return StorageError(f"{where}: {text}")
+    return None
+
+
+
+class SQLiteLog:
+    """The connection to one SQLite file (autocommit: transactions are explicit)."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path, *, create: bool, busy_seconds: float) -> None:
+        self.path = path
+        self.busy_seconds = busy_seconds
+        self.read_only = False
+        self.conn = self._connect(create)
+        try:
+            self._prepare(create)
+        except sqlite3.Error as error:
+            self.conn.close()
+            raise translate(error, str(self.path)) or error
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        """Open the file, read-write where possible, else read-only (a read-only file or mount)."""
+        path = self.path
+        if str(path) == ":memory:":  # a scratch log (a dry run with no database yet)
+            return sqlite3.connect(":memory:", isolation_level=None)
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder, not a database file")
+        if not path.exists():
+            if not create:
+                raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
+            if not path.parent.is_dir():
+                raise StorageError(f"cannot create {path}: no folder {path.parent}")
+        elif not os.access(path, os.R_OK):
+            raise StorageError(f"cannot read {path}: permission denied")
+        writable = not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        attempts = [("", False)] if writable else []
+        attempts += [("?mode=ro", True), ("?mode=ro&immutable=1", True)] if path.exists() else []
+        if not attempts:
+            raise StorageError(f"cannot create {path}: the folder is not writable")
+        from urllib.parse import quote
+
+        last: sqlite3.Error | None = None
+        for query, read_only in attempts:
+            try:
+                conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}{query}", uri=True,
+                                       timeout=self.busy_seconds, isolation_level=None, check_same_thread=False)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                if not read_only:
+                    conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.Error as error:
+                last = error
+                if "not a database" in str(error) or "malformed" in str(error):
+                    break
+                continue
+            self.read_only = read_only
+            return conn
+        assert last is not None
+        raise translate(last, str(path)) or last
+
+    def _prepare(self, create: bool) -> None:
+        columns = [row[1] for row in self.conn.execute("PRAGMA table_info(events)")]
+        if not columns:
+            if self.read_only or not create:
+                raise PathwaysError(f"{self.path} holds no pathways event log")
+            self.conn.executescript(SCHEMA)
+        elif ", ".join(columns) != COLUMNS:
+            raise PathwaysError(f"{self.path} has an `events` table of another layout: not a pathways database")
+        elif not self.read_only and self.missing_triggers():
+            self.conn.executescript(SCHEMA)  # a log made before a trigger was added gets it
+
+    def missing_triggers(self) -> set[str]:
+        present = {name for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+        return set(TRIGGERS) - present
+
+    def begin_write(self, waiting: Callable[[float], None] | None = None, *, wait: bool = True) -> None:
+        """BEGIN IMMEDIATE, waiting up to `busy_seconds` for another writer (calling `waiting` with
+        the seconds waited, about once a second); Busy at the limit, or at once with wait=False."""
+        if self.read_only:
+            raise StorageError(f"{self.path} is read-only: this command writes; read commands work on it")
+        started = time.monotonic()
+        self.conn.execute(f"PRAGMA busy_timeout = {1000 if wait else 0}")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    waited = time.monotonic() - started
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                    if not wait or waited >= self.busy_seconds:
+                        raise Busy(f"{self.path} is locked by another writer"
+                                   + (f" (waited {waited:.0f}s)" if wait else "")
+                                   + "; try again when it is done") from None
+                    if waiting:
+                        waiting(waited)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
+
+    def begin_read(self) -> None:
+        """One read snapshot (WAL): later commits of other writers stay out of it."""
+        self.conn.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
