@@ -22,7 +22,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(add_app, name="add")
 app.add_typer(catalogue_app, name="catalogue")
 
-DbOption = Annotated[Path, typer.Option("--db", envvar="PATHWAYS_DB", help="The database file.")]
+DbOption = Annotated[str, typer.Option("--db", envvar="PATHWAYS_DB", help="The database: a file, or a postgresql:// URL.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print only JSON to stdout.")]
 OccurredOption = Annotated[Optional[str], typer.Option("--occurred", help="Domain date: YYYY, YYYY-MM or YYYY-MM-DD.")]
 ByOption = Annotated[Optional[str], typer.Option("--by", help="The coder recording this.")]
@@ -33,7 +33,7 @@ BecauseOption = Annotated[Optional[list[str]], typer.Option("--because", help="C
 AccountOption = Annotated[Optional[str], typer.Option("--account", help="Whose account this records: migrant (default), caseworker, file, researcher or other.")]
 AccountsOption = Annotated[Optional[str], typer.Option("--account", help="Only these accounts' events, comma-separated (migrant, caseworker, file, researcher, other).")]
 PerceivedOption = Annotated[Optional[str], typer.Option("--perceived", help="favourable, unfavourable, mixed or neutral.")]
-DEFAULT_DB = Path("pathways.db")
+DEFAULT_DB = "pathways.db"
 
 
 def _debug() -> bool:
@@ -92,7 +92,7 @@ def _one_line(error: Exception) -> str:
 
 @app.callback()
 def _global(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-            db: Annotated[Optional[Path], typer.Option("--db", help="The database (also after the command).")] = None) -> None:
+            db: Annotated[Optional[str], typer.Option("--db", help="The database, a file or a postgresql:// URL (also after the command).")] = None) -> None:
     if debug:
         os.environ["PATHWAYS_DEBUG"] = "1"
     if db is not None:  # `pathways --db x show ...`: the command's own --db reads PATHWAYS_DB
@@ -109,7 +109,14 @@ def _print_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-def _store(db: Path, *, create: bool):
+def _exists(db: str) -> bool:
+    """A database file that exists, or a server (whose database is checked on connecting)."""
+    from events.postgres import is_url
+
+    return is_url(db) or Path(db).exists()
+
+
+def _store(db: str | Path, *, create: bool):
     from events.store import EventStore
 
     return EventStore(db, create=create)
@@ -121,10 +128,12 @@ def _store(db: Path, *, create: bool):
 @friendly
 def init(db: DbOption = DEFAULT_DB) -> None:
     """Create an empty database (nothing happens to an existing one)."""
-    existed = db.exists()
+    from events.postgres import is_url
+
+    existed = is_url(db) or Path(db).exists()
     with _store(db, create=True) as store:
-        count = store.last_position()
-    typer.echo(f"{'database exists' if existed else 'created'}: {db} ({count} events)")
+        count, where = store.last_position(), store.path
+    typer.echo(f"{'database exists' if existed else 'created'}: {where} ({count} events)")
 
 
 def _record(db: Path, case: str, type_: str, data: dict, *, occurred: str | None = None, by: str | None = None,
@@ -374,7 +383,7 @@ def catalogue_list(
     from events.catalogue import shipped
 
     catalogue = shipped()
-    if db.exists():
+    if _exists(db):
         with _store(db, create=False) as store:
             catalogue = store.catalogue()
     listed = {n: (list(catalogue.regimes) if n == "regimes" else list(catalogue.entries[n].values())) for n in names}
@@ -417,7 +426,7 @@ def import_(
         raise PathwaysError(f"{file}: no such file")
     events = io.read_events(file, fmt)
     # A dry run against a database that does not exist yet checks against an empty log in memory.
-    target = Path(":memory:") if dry_run and not db.exists() else db
+    target = ":memory:" if dry_run and not _exists(db) else db
     with _store(target, create=True) as store, _progress("importing", io.count_records(file)) as advance:
         report = store.append(events, file=str(file), dry_run=dry_run, progress=advance, waiting=_Waiting())
     if as_json:
@@ -746,7 +755,12 @@ def report(
     with _store(db, create=False) as store:
         catalogue, head = store.catalogue(), str(store.last())
     if pseudonymise:
-        secret = KeyFile(key_path(db)).project_secret()
+        from events.postgres import is_url
+
+        if is_url(db):
+            raise PathwaysError("a pseudonymised report needs the project's secret, kept in a key file beside a "
+                                "database file; a PostgreSQL log has no place for it yet", field="--pseudonymise")
+        secret = KeyFile(key_path(Path(db))).project_secret()
         found = [strip(analysis, secret) for analysis in found]
     said = [f"as of {as_of}" if as_of else None, f"accounts: {account}" if account else None,
             "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]

@@ -66,6 +66,8 @@ class SQLiteLog:
     """The connection to one SQLite file (autocommit: transactions are explicit)."""
 
     kind = "sqlite"
+    projections = True
+    """The projection tables live beside the log, in the same file."""
 
     def __init__(self, path: Path, *, create: bool, busy_seconds: float) -> None:
         self.path = path

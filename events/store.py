@@ -97,9 +97,10 @@ class Head:
 
 def translate(error: BaseException, where: str) -> PathwaysError | None:
     """The one place where a backend's errors become ours (None: not a storage error we know)."""
+    from .postgres import translate as from_postgres
     from .sqlite import translate as from_sqlite
 
-    return from_sqlite(error, where)
+    return from_sqlite(error, where) or from_postgres(error, where)
 
 
 def _busy_seconds() -> float:
@@ -116,12 +117,14 @@ class EventStore:
     idempotency and the hash chain here; the connection, schema and locking in the log's backend."""
 
     def __init__(self, path: str | Path, *, registry: Registry | None = None, create: bool = True) -> None:
+        from .postgres import PostgresLog, is_url
         from .sqlite import SQLiteLog
 
         self.registry = registry or _default_registry()
         self._db: Any = None
         self.busy_seconds = _busy_seconds()
-        self.log = SQLiteLog(Path(path), create=create, busy_seconds=self.busy_seconds)
+        self.log: Any = (PostgresLog(path, create=create, busy_seconds=self.busy_seconds) if is_url(path)
+                         else SQLiteLog(Path(path), create=create, busy_seconds=self.busy_seconds))
         self.path = self.log.path
         self.conn = self.log.conn
         self.read_only = self.log.read_only

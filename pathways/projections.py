@@ -17,7 +17,7 @@ import attrs
 
 from events.catalogue import Catalogue
 from events.envelope import CATALOGUE_STREAM, Event, case_of, case_stream
-from events.errors import Busy, StorageError, UnknownCase
+from events.errors import Busy, PathwaysError, StorageError, UnknownCase
 from events.store import EventStore
 
 from .analysis import CaseAnalysis, analyse_case
@@ -118,6 +118,9 @@ class Projector:
         """The analyses of one case or all, current with the log. Readers never wait on a writer:
         when another process holds the write lock (or the file is read-only), the tables are read
         as they are and the cases behind them are computed in memory, from one snapshot of the log."""
+        if not getattr(self.store.log, "projections", False):  # a log without projection tables (a server, so far)
+            yield from time_travel(self.store, self.settings, cases=[case] if case is not None else None)
+            return
         try:
             self.catch_up(progress, wait=False)
         except (Busy, StorageError):
@@ -129,7 +132,7 @@ class Projector:
             yield from self.load_all()
 
     def _in_memory(self, case: str | None) -> Iterator[CaseAnalysis]:
-        self.conn.execute("BEGIN")  # one read snapshot (WAL): the writer's later commits stay out of it
+        self.store.log.begin_read()  # one read snapshot: the writer's later commits stay out of it
         try:
             last = self.store.last_position()
             position, settings = self.checkpoint() if self._healthy() and self._layout() else (0, None)
@@ -148,7 +151,7 @@ class Projector:
             for name in sorted({*stored, *fresh}):
                 yield fresh[name] if name in fresh else self.load(name)
         finally:
-            self.conn.execute("COMMIT")
+            self.store.log.commit()
 
     def catch_up(self, progress: Callable[[int], None] | None = None, *, wait: bool = True) -> CatchUp:
         """Apply what the log gained since the checkpoint; recompute only the touched cases."""
@@ -183,6 +186,9 @@ class Projector:
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> CatchUp:
         """Drop every projected row and replay the whole log."""
+        if not getattr(self.store.log, "projections", False):
+            raise PathwaysError(f"{self.store.path} keeps no projection tables yet (a PostgreSQL log): the read "
+                                "commands compute what they show from the log itself")
         self.store.begin_write()
         try:
             self._ensure_tables()

@@ -1,0 +1,186 @@
+"""The event log on a PostgreSQL server (psycopg 3): the same `events` table and rules as in SQLite.
+
+Append-only by trigger (no update, delete or truncate; an insert only at the next position) and,
+with the roles the README gives, by privilege. Appends are serialised by a transaction-scoped
+advisory lock, so that each append reads the chain's tip and the next position with no other writer
+between: positions stay contiguous and the hash chain whole under concurrent writers. Data and meta
+are kept as the canonical JSON text that was hashed (TEXT, not jsonb, which would reformat it).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from .envelope import COLUMNS
+from .errors import Busy, PathwaysError, StorageError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position BIGINT PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    type TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    occurred TEXT,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT,
+    data TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE OR REPLACE FUNCTION pathways_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the event log is append-only: % refused', TG_OP; END $$;
+CREATE OR REPLACE FUNCTION pathways_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.position IS DISTINCT FROM (SELECT coalesce(max(position), 0) + 1 FROM events) THEN
+    RAISE EXCEPTION 'the event log is append-only: an insert must add the next position';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION pathways_refuse();
+CREATE OR REPLACE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION pathways_refuse();
+CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+  FOR EACH STATEMENT EXECUTE FUNCTION pathways_refuse();
+CREATE OR REPLACE TRIGGER events_append_only BEFORE INSERT ON events
+  FOR EACH ROW EXECUTE FUNCTION pathways_append_only();
+"""
+TRIGGERS = ("events_no_update", "events_no_delete", "events_no_truncate", "events_append_only")
+LOCK = 7_207_104_411
+"""The advisory lock key every appending transaction takes (any constant: ours alone)."""
+
+
+def is_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+
+
+def translate(error: BaseException, where: str) -> PathwaysError | None:
+    """psycopg's errors as ours (None: not one we know)."""
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    if not isinstance(error, psycopg.Error):
+        return None
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected)):
+        return Busy(f"{where} is locked by another writer; try again when it is done")
+    if isinstance(error, psycopg.errors.InsufficientPrivilege):
+        return StorageError(f"{where}: this role may not do that ({text})")
+    if isinstance(error, psycopg.errors.DiskFull):
+        return StorageError(f"{where}: the server's disk is full; nothing was written")
+    if isinstance(error, psycopg.OperationalError):
+        return StorageError(f"{where}: {text}")
+    return None
+
+
+class _Connection:
+    """psycopg with the few calls the store makes of sqlite3: `?` placeholders, execute, executemany."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.raw.execute(self._sql(sql), params) if params else self.raw.execute(sql)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.raw.cursor() as cursor:
+            cursor.executemany(self._sql(sql), rows)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class PostgresLog:
+    """The connection to one PostgreSQL database (autocommit: transactions are explicit)."""
+
+    kind = "postgresql"
+    projections = False
+    """No projection tables on the server yet: analyses are computed from the log in memory."""
+
+    def __init__(self, url: str, *, create: bool, busy_seconds: float) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise StorageError("a postgresql:// database needs psycopg: pip install 'pathways[postgres]'") from None
+        self.url, self.path, self.busy_seconds, self.read_only = url, shown(url), busy_seconds, False
+        try:
+            self.raw = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as error:
+            raise StorageError(f"cannot connect to {self.path}: {str(error).strip().splitlines()[0]}") from None
+        self.conn = _Connection(self.raw)
+        try:
+            self._prepare(create)
+        except psycopg.Error as error:
+            self.raw.close()
+            raise translate(error, self.path) or error
+
+    def _prepare(self, create: bool) -> None:
+        columns = [row[0] for row in self.raw.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'events' ORDER BY ordinal_position")]
+        if not columns:
+            if not create:
+                raise PathwaysError(f"{self.path} holds no pathways event log (run `pathways init` on it)")
+            self.raw.execute(SCHEMA)
+        elif ", ".join(columns) != COLUMNS:
+            raise PathwaysError(f"{self.path} has an `events` table of another layout: not a pathways database")
+
+    def missing_triggers(self) -> set[str]:
+        present = {name for (name,) in self.raw.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal")}
+        return set(TRIGGERS) - present
+
+    def begin_write(self, waiting: Callable[[float], None] | None = None, *, wait: bool = True) -> None:
+        """BEGIN and the advisory lock, waiting up to `busy_seconds` for another writer's transaction."""
+        import psycopg
+
+        started = time.monotonic()
+        while True:
+            self.raw.execute("BEGIN")
+            try:
+                if not wait:
+                    if self.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (LOCK,)).fetchone()[0]:
+                        return
+                    raise Busy(f"{self.path} is locked by another writer; try again when it is done")
+                self.raw.execute("SET LOCAL lock_timeout = '1s'")
+                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK,))
+                self.raw.execute("SET LOCAL lock_timeout = 0")
+                return
+            except psycopg.errors.LockNotAvailable:
+                self.raw.execute("ROLLBACK")
+                waited = time.monotonic() - started
+                if waited >= self.busy_seconds:
+                    raise Busy(f"{self.path} is locked by another writer (waited {waited:.0f}s); "
+                               "try again when it is done") from None
+                if waiting:
+                    waiting(waited)
+            except BaseException:
+                self.raw.execute("ROLLBACK")
+                raise
+
+    def begin_read(self) -> None:
+        self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def commit(self) -> None:
+        self.raw.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.raw.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.raw.close()

@@ -1,0 +1,129 @@
+"""The log on a real PostgreSQL server (the throwaway cluster of conftest): the same commands, the
+guarantees under concurrent writers, a killed import, a busy writer."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from events.envelope import NewEvent
+from events.store import EventStore
+
+from .conftest import write_jsonl
+from .figures import FIGURES
+from .test_killed_import import _big_import
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 20
+
+
+def run(url: str, *args: str):
+    return CliRunner().invoke(app, [*args, "--db", url], env={"COLUMNS": "150"})
+
+
+def test_the_commands_work_the_same_on_a_server(pg_url, tmp_path):
+    assert run(pg_url, "init").exit_code == 0
+    source = write_jsonl(tmp_path / "f.jsonl", [r for case in FIGURES.values() for r in case])
+    assert run(pg_url, "import", str(source)).exit_code == 0
+    exported = tmp_path / "log.jsonl"
+    exported.write_text(run(pg_url, "log", "--json").stdout)
+    assert run(pg_url, "import", str(exported)).stdout.startswith("imported 0 events")  # idempotent
+    assert run(pg_url, "verify").stdout.startswith("ok")
+    loops = json.loads(run(pg_url, "loops", "--json").stdout)
+    file_db = tmp_path / "same.db"
+    assert CliRunner().invoke(app, ["import", str(exported), "--db", str(file_db)]).exit_code == 0  # a server's log to a file
+    on_file = json.loads(CliRunner().invoke(app, ["loops", "--json", "--db", str(file_db)]).stdout)
+    assert loops == on_file and len(loops) == 6
+    assert json.loads(run(pg_url, "show", "fig1", "--json").stdout)["loops"][0]["id"] == "D1"
+    assert run(pg_url, "summary").exit_code == 0
+    log = [json.loads(line) for line in run(pg_url, "log", "--json").stdout.splitlines()]
+    assert [e["hash"] for e in log] == [
+        json.loads(line)["hash"] for line in CliRunner().invoke(app, ["log", "--json", "--db", str(file_db)]).stdout.splitlines()]
+    bad = run(pg_url.rsplit("/", 1)[0] + "/no_such_database", "verify")
+    assert bad.exit_code == 3 and "cannot connect" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def _writer(url: str, worker: int) -> None:
+    with EventStore(url) as store:
+        store.append([NewEvent(stream=f"case:own-{worker}", type="CaseOpened", data={"origin": "MA", "motive": "labour"})])
+        for round_ in range(ROUNDS):
+            for case in ("shared", f"own-{worker}"):
+                store.append([NewEvent(stream=f"case:{case}", type="StateObserved",
+                                       data={"variable": "effort", "direction": "up"},
+                                       meta={"worker": worker, "round": round_})])
+
+
+def test_four_writers_on_a_server_lose_and_duplicate_nothing(pg_url):
+    with EventStore(pg_url) as store:
+        store.append([NewEvent(stream="case:shared", type="CaseOpened", data={"origin": "MA", "motive": "labour"})])
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_writer, args=(pg_url, worker)) for worker in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    with EventStore(pg_url) as store:
+        events = list(store.read())
+        report = store.verify()
+    assert report.ok and report.checked == 1 + 4 * (1 + 2 * ROUNDS)
+    assert [e.position for e in events] == list(range(1, len(events) + 1))  # contiguous
+    written = Counter((e.case, e.meta.get("worker"), e.meta.get("round")) for e in events if e.meta)
+    assert len(written) == 4 * 2 * ROUNDS and set(written.values()) == {1}
+    shared = [e.version for e in events if e.case == "shared"]
+    assert shared == list(range(1, 2 + 4 * ROUNDS))
+
+
+def test_sigkill_mid_import_on_a_server_leaves_nothing_of_it(pg_url, tmp_path):
+    assert run(pg_url, "case", "open", "before", "--origin", "IR", "--motive", "asylum").exit_code == 0
+    source = tmp_path / "big.jsonl"
+    _big_import(source, 20_000)
+    process = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "import", str(source),
+                                "--db", pg_url], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(4)  # well into the 200,000 events
+    assert process.poll() is None, "the import finished before it could be killed; make the file bigger"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    with EventStore(pg_url) as store:
+        report = store.verify()
+        assert report.ok and report.checked == 1 and store.last_position() == 1
+
+
+def test_a_writer_waits_for_the_advisory_lock_then_stops_with_one_line(pg_url):
+    import psycopg
+
+    from events.postgres import LOCK
+
+    assert run(pg_url, "case", "open", "c", "--origin", "IR", "--motive", "asylum").exit_code == 0
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("BEGIN")
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK,))
+        result = CliRunner().invoke(app, ["add", "state", "c", "--variable", "trust", "--direction", "up",
+                                          "--db", pg_url], env={"PATHWAYS_BUSY_SECONDS": "2"})
+        assert result.exit_code == 1 and "locked by another writer" in result.stderr.strip().splitlines()[-1]
+        assert json.loads(run(pg_url, "loops", "--json").stdout) == []  # a reader does not wait
+        holder.execute("ROLLBACK")
+    assert run(pg_url, "add", "state", "c", "--variable", "trust", "--direction", "up").exit_code == 0
+
+
+def test_rebuild_on_a_server_says_what_it_does_instead(pg_url):
+    assert run(pg_url, "init").exit_code == 0
+    result = run(pg_url, "rebuild")
+    assert result.exit_code == 2 and "compute what they show from the log itself" in result.stderr
+
+
+@pytest.mark.parametrize("password_url", ["postgresql://pathways:secret@127.0.0.1:1/x"])
+def test_a_password_never_shows_in_a_message(password_url):
+    result = run(password_url, "verify")
+    assert result.exit_code == 3 and "secret" not in result.stderr and "***" in result.stderr
