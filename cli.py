@@ -498,6 +498,28 @@ def log(
 
 @app.command()
 @friendly
+def copy(
+    source: Annotated[str, typer.Argument(help="The log to copy: a file or a postgresql:// URL.")],
+    target: Annotated[str, typer.Argument(help="Where to: a file or a postgresql:// URL, empty or holding the start of SOURCE.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Copy a log between a file and a server (either way) with identical hashes, verified at both ends."""
+    with _store(source, create=False) as origin, _store(target, create=True) as destination:
+        with _progress("copying", origin.last_position()) as advance:
+            report = origin.copy_to(destination, progress=advance)
+        checks = {"source": origin.verify(), "target": destination.verify()}
+        heads = (origin.last(), destination.last())
+    broken = [f"{name}: {check.reason}" for name, check in checks.items() if not check.ok]
+    if broken or heads[0] != heads[1]:
+        raise PathwaysError("the copy does not verify (" + ("; ".join(broken) or "the heads differ") + ")")
+    if as_json:
+        _print_json({"copied": report.appended, "head": str(heads[1])})
+    else:
+        typer.echo(f"copied {report.appended} events; both ends verify, head {heads[1]}")
+
+
+@app.command()
+@friendly
 def head(as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
     """Position and hash of the last event: keep it, and `verify --head` later proves the log still holds it."""
     with _store(db, create=False) as store:

@@ -254,6 +254,22 @@ class EventStore:
         return Event(row[0], row[1], row[2], row[3], type_, version, row[6], row[7], row[8],
                      data, json.loads(row[10]), row[11], row[12])
 
+    def copy_to(self, target: "EventStore", progress: Callable[[int], None] | None = None) -> AppendReport:
+        """Every event of this log, as stored, appended to `target` in one transaction: the same ids,
+        times, payloads and so the same hashes. A target that already holds events must hold this log's
+        first events (a copy broken off, or an earlier copy of a log that has grown); it then continues."""
+        held = target.last()
+        if held.position:
+            row = self.conn.execute("SELECT hash FROM events WHERE position = ?", (held.position,)).fetchone()
+            if row is None or row[0] != held.hash:
+                raise Conflict(f"{target.path} already holds {held.position} events that are not the start of "
+                               f"{self.path}: copy into an empty database", field="TARGET")
+        return target.append((NewEvent(stream=e.stream, type=e.type, data=e.data, occurred=e.occurred,
+                                       event_id=e.event_id, recorded_by=e.recorded_by, recorded_at=e.recorded_at,
+                                       meta=e.meta, schema_version=e.schema_version)
+                              for e in self.read(after=held.position, raw=True)),
+                             file=str(self.path), progress=progress)
+
     def catalogue(self) -> catalogue_mod.Catalogue:
         """The catalogue in force: shipped keys plus every stored catalogue event."""
         return catalogue_mod.build((event.type, event.data)

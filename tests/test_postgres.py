@@ -127,3 +127,64 @@ def test_rebuild_on_a_server_says_what_it_does_instead(pg_url):
 def test_a_password_never_shows_in_a_message(password_url):
     result = run(password_url, "verify")
     assert result.exit_code == 3 and "secret" not in result.stderr and "***" in result.stderr
+
+
+def test_copy_a_file_to_a_server_and_back_with_identical_hashes(pg_url, tmp_path):
+    source = tmp_path / "a.db"
+    records = [r for case in FIGURES.values() for r in case]
+    assert CliRunner().invoke(app, ["import", str(write_jsonl(tmp_path / "f.jsonl", records)), "--db", str(source)]
+                              ).exit_code == 0
+    to_server = CliRunner().invoke(app, ["copy", str(source), pg_url])
+    assert to_server.exit_code == 0 and "both ends verify" in to_server.stdout
+    back = tmp_path / "b.db"
+    assert CliRunner().invoke(app, ["copy", pg_url, str(back)]).exit_code == 0
+    hashes = [[json.loads(line)["hash"] for line in CliRunner().invoke(app, ["log", "--json", "--db", str(db)]
+                                                                     ).stdout.splitlines()] for db in (source, back)]
+    assert hashes[0] == hashes[1] and len(hashes[0]) == len(records)
+    again = CliRunner().invoke(app, ["copy", str(source), pg_url, "--json"])  # a prefix (the whole): nothing to add
+    assert again.exit_code == 0 and json.loads(again.stdout)["copied"] == 0
+
+
+def test_copy_continues_a_prefix_and_refuses_another_log(pg_url, tmp_path):
+    source, other = tmp_path / "a.db", tmp_path / "other.db"
+    half = [r for case in ("fig1", "fig2") for r in FIGURES[case]]
+    assert CliRunner().invoke(app, ["import", str(write_jsonl(tmp_path / "h.jsonl", half)), "--db", str(source)]
+                              ).exit_code == 0
+    assert CliRunner().invoke(app, ["copy", str(source), pg_url]).exit_code == 0
+    rest = [r for case in ("fig3", "fig4") for r in FIGURES[case]]
+    assert CliRunner().invoke(app, ["import", str(write_jsonl(tmp_path / "r.jsonl", rest)), "--db", str(source)]
+                              ).exit_code == 0
+    grown = CliRunner().invoke(app, ["copy", str(source), pg_url, "--json"])
+    assert grown.exit_code == 0 and json.loads(grown.stdout)["copied"] == len(rest)
+    assert CliRunner().invoke(app, ["import", str(write_jsonl(tmp_path / "o.jsonl", rest)), "--db", str(other)]
+                              ).exit_code == 0
+    refused = CliRunner().invoke(app, ["copy", str(other), pg_url])
+    assert refused.exit_code == 1 and "not the start of" in refused.stderr
+
+
+def test_the_roles_of_the_readme_keep_readers_from_writing(pg_url):
+    import uuid
+
+    import psycopg
+
+    text = (ROOT / "README.md").read_text()
+    sql = text.split("<!-- roles -->", 1)[1].split("```sql\n", 1)[1].split("```", 1)[0]
+    suffix = uuid.uuid4().hex[:8]
+    sql = sql.replace("pathways_writer", f"writer_{suffix}").replace("pathways_reader", f"reader_{suffix}")
+    assert run(pg_url, "case", "open", "c", "--origin", "IR", "--motive", "asylum").exit_code == 0  # as the owner
+    with psycopg.connect(pg_url, autocommit=True) as owner:
+        owner.execute(sql)
+    base, database = pg_url.rsplit("/", 1)
+    writer = base.replace("pathways@", f"writer_{suffix}@") + "/" + database
+    reader = base.replace("pathways@", f"reader_{suffix}@") + "/" + database
+    assert run(writer, "add", "state", "c", "--variable", "trust", "--direction", "up").exit_code == 0
+    assert run(reader, "log", "--json").stdout.count("\n") == 2 and run(reader, "verify").exit_code == 0
+    assert json.loads(run(reader, "show", "c", "--json").stdout)["steps"]
+    refused = run(reader, "add", "state", "c", "--variable", "trust", "--direction", "up")
+    assert refused.exit_code == 3 and "may not" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    for role in (writer, reader):
+        with psycopg.connect(role, autocommit=True) as conn:
+            for statement in ("UPDATE events SET type = 'X'", "DELETE FROM events"):
+                with pytest.raises(psycopg.Error):
+                    conn.execute(statement)
+    assert run(pg_url, "verify").stdout.startswith("ok: 2 events")
