@@ -109,8 +109,6 @@ class PostgresLog:
     """The connection to one PostgreSQL database (autocommit: transactions are explicit)."""
 
     kind = "postgresql"
-    projections = False
-    """No projection tables on the server yet: analyses are computed from the log in memory."""
 
     def __init__(self, url: str, *, create: bool, busy_seconds: float) -> None:
         try:
@@ -172,6 +170,30 @@ class PostgresLog:
             except BaseException:
                 self.raw.execute("ROLLBACK")
                 raise
+
+    # -- projection tables ----------------------------------------------------------------------
+
+    TYPES = {str: "TEXT", int: "BIGINT", float: "DOUBLE PRECISION"}
+
+    def table_columns(self, names: list[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for table, column in self.raw.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = ANY(%s) ORDER BY table_name, ordinal_position", (names,)):
+            found.setdefault(table, []).append(column)
+        return found
+
+    def create_table(self, name: str, columns: dict[str, type], pk: str | tuple[str, ...]) -> None:
+        keys = ", ".join(f'"{key}"' for key in ((pk,) if isinstance(pk, str) else pk))
+        body = ", ".join(f'"{column}" {self.TYPES[kind]}' for column, kind in columns.items())
+        self.raw.execute(f'CREATE TABLE "{name}" ({body}, PRIMARY KEY ({keys}))')
+
+    def drop_table(self, name: str) -> None:
+        self.raw.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+    def create_index(self, name: str, columns: list[str]) -> None:
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        self.raw.execute(f'CREATE INDEX IF NOT EXISTS "{name}_{"_".join(columns)}" ON "{name}" ({quoted})')
 
     def begin_read(self) -> None:
         self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")

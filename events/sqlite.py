@@ -66,7 +66,6 @@ class SQLiteLog:
     """The connection to one SQLite file (autocommit: transactions are explicit)."""
 
     kind = "sqlite"
-    projections = True
     """The projection tables live beside the log, in the same file."""
 
     def __init__(self, path: Path, *, create: bool, busy_seconds: float) -> None:
@@ -161,6 +160,28 @@ class SQLiteLog:
                         waiting(waited)
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
+
+    # -- the projection tables beside the log (sqlite-utils keeps their DDL) ----------------------
+
+    def table_columns(self, names: list[str]) -> dict[str, list[str]]:
+        """The columns of each of these tables that exists."""
+        marks = ",".join("?" * len(names))
+        found = [name for (name,) in self.conn.execute(
+            f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", names)]
+        return {name: [row[1] for row in self.conn.execute(f"PRAGMA table_info([{name}])")] for name in found}
+
+    def create_table(self, name: str, columns: dict[str, type], pk: str | tuple[str, ...]) -> None:
+        import sqlite_utils
+
+        sqlite_utils.Database(self.conn)[name].create(columns, pk=pk)
+
+    def drop_table(self, name: str) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS [{name}]")
+
+    def create_index(self, name: str, columns: list[str]) -> None:
+        import sqlite_utils
+
+        sqlite_utils.Database(self.conn)[name].create_index(columns, if_not_exists=True)
 
     def begin_read(self) -> None:
         """One read snapshot (WAL): later commits of other writers stay out of it."""

@@ -17,7 +17,7 @@ import attrs
 
 from events.catalogue import Catalogue
 from events.envelope import CATALOGUE_STREAM, Event, case_of, case_stream
-from events.errors import Busy, PathwaysError, StorageError, UnknownCase
+from events.errors import Busy, StorageError, UnknownCase
 from events.store import EventStore
 
 from .analysis import CaseAnalysis, analyse_case
@@ -46,6 +46,12 @@ TABLES: dict[str, dict[str, Any]] = {
     "loop_readings": {"columns": {"case": str, "ref": str, "variables": str, "polarity": str, "valence": str,
                                   "change": str, "matched": str, "agreement": str}, "pk": ("case", "ref")},
 }
+ORDER: dict[str, Callable[[tuple], Any]] = {
+    "pathway_steps": lambda row: row[1],                                   # ord
+    "causal_edges": lambda row: (row[1], row[2]),                          # source, target
+    "loops": lambda row: (row[8], row[1]),                                 # closing_order, id
+    "loop_readings": lambda row: (int(row[1].rsplit("#", 1)[-1]) if "#" in row[1] else 0, row[1]),  # version
+}
 STATE_TABLE = "projection_state"
 STATE_COLUMNS = {"name": str, "position": int, "settings": str, "cases": int}
 FLUSH_ROWS = 20_000
@@ -73,11 +79,7 @@ class Projector:
 
     def _layout(self) -> dict[str, list[str]]:
         """The columns of every table of ours that exists."""
-        names = [*TABLES, STATE_TABLE]
-        marks = ",".join("?" * len(names))
-        found = [name for (name,) in self.conn.execute(
-            f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", names)]
-        return {name: [row[1] for row in self.conn.execute(f"PRAGMA table_info([{name}])")] for name in found}
+        return self.store.log.table_columns([*TABLES, STATE_TABLE])
 
     def _healthy(self) -> bool:
         """Every table there, in its layout, and as many case rows as the checkpoint wrote: a dropped,
@@ -97,15 +99,15 @@ class Projector:
         are dropped with the checkpoint (they are derived); True when that happened: a rebuild follows."""
         if self._healthy():
             return False
-        db = self.store.db
+        tables = self.store.log
         existing = set(self._layout())
         for name in [*TABLES, STATE_TABLE]:
             if name in existing:
-                db[name].drop()
+                tables.drop_table(name)
         for name, spec in TABLES.items():
-            db[name].create(spec["columns"], pk=spec["pk"])
-        db[STATE_TABLE].create(STATE_COLUMNS, pk="name")
-        db["loops"].create_index(["polarity", "valence", "change"], if_not_exists=True)
+            tables.create_table(name, spec["columns"], spec["pk"])
+        tables.create_table(STATE_TABLE, STATE_COLUMNS, "name")
+        tables.create_index("loops", ["polarity", "valence", "change"])
         return True
 
     # -- keeping current -----------------------------------------------------------------------
@@ -118,13 +120,15 @@ class Projector:
         """The analyses of one case or all, current with the log. Readers never wait on a writer:
         when another process holds the write lock (or the file is read-only), the tables are read
         as they are and the cases behind them are computed in memory, from one snapshot of the log."""
-        if not getattr(self.store.log, "projections", False):  # a log without projection tables (a server, so far)
-            yield from time_travel(self.store, self.settings, cases=[case] if case is not None else None)
-            return
         try:
             self.catch_up(progress, wait=False)
-        except (Busy, StorageError):
-            yield from self._in_memory(case)
+        except Exception as error:  # noqa: BLE001 - a refusal of the storage, told apart from a bug below
+            from events.store import translate
+
+            if not isinstance(error, (Busy, StorageError)) and not isinstance(
+                    translate(error, str(self.store.path)), (Busy, StorageError)):
+                raise
+            yield from self._in_memory(case)  # busy, read-only, or a role that may not write the tables
             return
         if case is not None:
             yield self.load(case)
@@ -179,24 +183,21 @@ class Projector:
                     self._save_checkpoint(last)
                     result = CatchUp(count, last, False)
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.store.log.rollback()
             raise
-        self.conn.execute("COMMIT")
+        self.store.log.commit()
         return result
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> CatchUp:
         """Drop every projected row and replay the whole log."""
-        if not getattr(self.store.log, "projections", False):
-            raise PathwaysError(f"{self.store.path} keeps no projection tables yet (a PostgreSQL log): the read "
-                                "commands compute what they show from the log itself")
         self.store.begin_write()
         try:
             self._ensure_tables()
             result = self._rebuild(self.store.last_position(), progress)
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.store.log.rollback()
             raise
-        self.conn.execute("COMMIT")
+        self.store.log.commit()
         return result
 
     def _rebuild(self, last: int, progress: Callable[[int], None] | None) -> CatchUp:
@@ -216,7 +217,8 @@ class Projector:
 
     def _save_checkpoint(self, position: int) -> None:
         cases = self.conn.execute("SELECT count(*) FROM case_profiles").fetchone()[0]
-        self.conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (name, position, settings, cases) VALUES (?, ?, ?, ?)",
+        self.conn.execute(f"DELETE FROM {STATE_TABLE} WHERE name = ?", (NAME,))
+        self.conn.execute(f"INSERT INTO {STATE_TABLE} (name, position, settings, cases) VALUES (?, ?, ?, ?)",
                           (NAME, position, self._settings_text(), cases))
 
     def _delete(self, cases: Sequence[str]) -> None:
@@ -246,7 +248,8 @@ class Projector:
         for name, rows in buffers.items():
             if rows:
                 columns = TABLES[name]["columns"]
-                sql = (f"INSERT INTO {name} ({', '.join(f'[{c}]' for c in columns)}) "
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                sql = (f"INSERT INTO {name} ({quoted}) "
                        f"VALUES ({', '.join('?' * len(columns))})")
                 self.conn.executemany(sql, rows)
                 rows.clear()
@@ -254,7 +257,7 @@ class Projector:
     # -- reading back --------------------------------------------------------------------------
 
     def cases(self) -> list[str]:
-        return [case for (case,) in self.conn.execute('SELECT "case" FROM case_profiles ORDER BY "case"')]
+        return sorted(case for (case,) in self.conn.execute('SELECT "case" FROM case_profiles'))
 
     def load(self, case: str) -> CaseAnalysis:
         """One case's analysis as stored; UnknownCase if the tables hold no such case."""
@@ -268,24 +271,24 @@ class Projector:
         for start in range(0, len(cases), 500):
             part = cases[start:start + 500]
             marks = ",".join("?" * len(part))
-            profiles = self.conn.execute(f'SELECT * FROM case_profiles WHERE "case" IN ({marks}) ORDER BY "case"', part)
+            profiles = self.conn.execute(f'SELECT * FROM case_profiles WHERE "case" IN ({marks})', part).fetchall()
             grouped = [self._grouped(name, part) for name in TABLES if name != "case_profiles"]
-            for row in profiles.fetchall():
+            for row in sorted(profiles, key=lambda row: row[0]):
                 yield self._assemble(row, *(group.get(row[0], []) for group in grouped))
 
     def _rows_of(self, name: str, cases: Sequence[str]) -> list[tuple]:
         return self._grouped(name, cases).get(cases[0], [])
 
     def _grouped(self, name: str, cases: Sequence[str]) -> dict[str, list[tuple]]:
-        order = {"pathway_steps": "ord", "causal_edges": "source, target", "loops": "closing_order, id",
-                 "loop_readings": "CAST(substr(ref, instr(ref, '#') + 1) AS INTEGER), ref"}[name]
+        """Rows by case, each case's in their order (sorted here: text order in SQL follows the server's
+        collation, and must not differ between backends)."""
         marks = ",".join("?" * len(cases))
         grouped: dict[str, list[tuple]] = {}
-        columns = ", ".join(f"[{c}]" for c in TABLES[name]["columns"])
-        for row in self.conn.execute(f'SELECT {columns} FROM {name} WHERE "case" IN ({marks}) ORDER BY "case", {order}',
-                                     list(cases)):
+        columns = ", ".join(f'"{c}"' for c in TABLES[name]["columns"])
+        for row in self.conn.execute(f'SELECT {columns} FROM {name} WHERE "case" IN ({marks})', list(cases)):
             grouped.setdefault(row[0], []).append(row)
-        return grouped
+        key = ORDER[name]
+        return {case: sorted(rows, key=key) for case, rows in grouped.items()}
 
     @staticmethod
     def _assemble(profile: Sequence[Any], steps: Sequence[tuple], edges: Sequence[tuple], loops: Sequence[tuple],

@@ -2,6 +2,8 @@
 
 import uuid
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +21,7 @@ CONTRACT = ["case", "id", "variables", "signs", "polarity", "valence", "change",
 
 
 def tables(store: EventStore) -> dict[str, list[tuple]]:
-    return {name: store.conn.execute(f"SELECT * FROM {name} ORDER BY 1, 2").fetchall()
+    return {name: sorted(store.conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
             for name in [*TABLES, STATE_TABLE]}
 
 
@@ -28,12 +30,25 @@ def with_ids(records):
             for index, record in enumerate(records)]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def fresh_target(backend: str, tmp_path_factory, request) -> str:
+    """A new, empty log on the backend: a file, or a database on the throwaway cluster."""
+    if backend == "sqlite":
+        return str(tmp_path_factory.mktemp("cu") / "log.db")
+    import psycopg
+
+    cluster = request.getfixturevalue("pg_cluster")
+    name = "h_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(f"{cluster}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"{cluster}/{name}"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=logs(max_cases=3, max_steps=10), cuts=st.lists(st.integers(0, 40), max_size=3))
-def test_catch_up_after_any_split_equals_a_full_rebuild(tmp_path_factory, records, cuts):
+def test_catch_up_after_any_split_equals_a_full_rebuild(backend, tmp_path_factory, request, records, cuts):
     records = with_ids(records)
-    folder = tmp_path_factory.mktemp("cu")
-    with EventStore(folder / "incremental.db") as incremental:
+    with EventStore(fresh_target(backend, tmp_path_factory, request)) as incremental:
         projector = Projector(incremental)
         start = 0
         for cut in sorted({min(cut, len(records)) for cut in cuts}) + [len(records)]:
@@ -41,7 +56,7 @@ def test_catch_up_after_any_split_equals_a_full_rebuild(tmp_path_factory, record
             projector.catch_up()
             start = cut
         caught_up = tables(incremental)
-    with EventStore(folder / "rebuilt.db") as rebuilt:
+    with EventStore(fresh_target(backend, tmp_path_factory, request)) as rebuilt:
         rebuilt.append(to_new_event(record) for record in records)
         Projector(rebuilt).rebuild()
         assert tables(rebuilt) == caught_up
