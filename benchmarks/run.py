@@ -261,6 +261,51 @@ def bench_eventsourcing(source: Path, work: Path, events: int, table: Table) -> 
               f"{events / theirs_read:,.0f} eventsourcing SQLite", theirs_read / ours_read, "report")
 
 
+def bench_postgres(source: Path, events: int, table: Table) -> None:
+    """Import, rebuild and catch-up on a throwaway PostgreSQL cluster, each beside a raw psycopg
+    baseline in the same run: COPY of the same rows into a bare table, and an ordered scan with JSON."""
+    from tests.pgcluster import create_database, server_programs, throwaway_cluster
+
+    if server_programs() is None:
+        table.add("PostgreSQL rows", "-", "no server programs here (apt-get install postgresql)", None, "report")
+        return
+    import psycopg
+
+    from events.postgres import SCHEMA as PG_SCHEMA
+
+    with throwaway_cluster() as cluster:
+        url = create_database(cluster, "bench")
+        with EventStore(url) as store:
+            ours = timed(lambda: store.append(read_events(source)))
+            rows = store.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position").fetchall()
+        raw_url = create_database(cluster, "raw")
+
+        def copy() -> None:
+            with psycopg.connect(raw_url) as conn:
+                conn.execute(PG_SCHEMA.split("CREATE OR REPLACE FUNCTION")[0])  # the bare table, no triggers
+                with conn.cursor().copy(f"COPY events ({COLUMNS}) FROM STDIN") as stream:
+                    for row in rows:
+                        stream.write_row(row)
+        raw = timed(copy)
+        table.add("PostgreSQL: bulk import, validated and hashed (events/s)", f"{events / ours:,.0f}",
+                  f"{events / raw:,.0f} raw COPY", raw / ours, "report")
+        with EventStore(url) as store:
+            rebuild = timed(Projector(store).rebuild)
+
+            def scan() -> None:
+                with psycopg.connect(url) as conn, conn.cursor(name="scan") as cursor:
+                    cursor.execute(f"SELECT {COLUMNS} FROM events ORDER BY position")
+                    for row in cursor:
+                        json.loads(row[9])
+                        json.loads(row[10])
+            raw_scan = best_of(2, scan)
+            table.add("PostgreSQL: full rebuild (events/s)", f"{events / rebuild:,.0f}",
+                      f"{events / raw_scan:,.0f} raw ordered scan + JSON", raw_scan / rebuild, "report")
+            big = _catch_up_seconds(store)
+        table.add(f"PostgreSQL: catch-up after one new event at {events:,} events (ms)", f"{big * 1000:.1f}",
+                  "-", None, "< 50 ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="pathways benchmarks")
     parser.add_argument("--cases", type=int, default=2000, help="synthetic cases (about 25 events each)")
@@ -283,6 +328,7 @@ def main() -> None:
     bench_render(db, table)
     bench_memory(db, events, table)
     bench_eventsourcing(source, work, events, table)
+    bench_postgres(source, events, table)
     text = table.markdown()
     print(text)
     if args.out:

@@ -34,13 +34,9 @@ def fresh_target(backend: str, tmp_path_factory, request) -> str:
     """A new, empty log on the backend: a file, or a database on the throwaway cluster."""
     if backend == "sqlite":
         return str(tmp_path_factory.mktemp("cu") / "log.db")
-    import psycopg
+    from .pgcluster import create_database
 
-    cluster = request.getfixturevalue("pg_cluster")
-    name = "h_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(f"{cluster}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return f"{cluster}/{name}"
+    return create_database(request.getfixturevalue("pg_cluster"), "h_" + uuid.uuid4().hex[:12])
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
