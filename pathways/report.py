@@ -30,7 +30,7 @@ body { font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, s
        max-width: 68rem; padding: 1rem; color: #222; }
 nav { display: flex; flex-wrap: wrap; gap: .4rem 1rem; padding: .5rem 0; border-bottom: 1px solid #ddd; }
 h1 { font-size: 1.6rem; margin: .8rem 0 .3rem; } h2 { font-size: 1.25rem; margin-top: 1.8rem; }
-.meta { color: var(--muted); font-size: .9rem; }
+.meta { color: var(--muted); font-size: .9rem; overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .55rem; text-align: left; vertical-align: top; }

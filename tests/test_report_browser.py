@@ -102,3 +102,16 @@ def test_the_tables_hold_what_json_gives(browser, report):
     _open(browser, site / "cases" / "ir-1995.html")
     quotes = [element.text for element in browser.find_elements(by.CSS_SELECTOR, "blockquote")]
     assert any("no time to waste" in quote for quote in quotes)  # quotes shown, with their source
+
+
+def test_pages_fit_a_phone_without_sideways_scrolling(browser, report):
+    site = report[0]
+    browser.set_window_size(400, 800)
+    try:
+        for page in (site / "index.html", site / "cases" / "ir-1995.html", site / "discretion.html"):
+            _open(browser, page)
+            width, visible = browser.execute_script(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width <= visible, page  # wide tables scroll inside their own box
+    finally:
+        browser.set_window_size(1200, 900)
