@@ -13,6 +13,24 @@ CASE_PREFIX = "case:"
 COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred, recorded_at, "
            "recorded_by, data, meta, prev_hash, hash")
 """The columns of the `events` table, in order, on every backend."""
+EVENTS_TABLE = """CREATE TABLE IF NOT EXISTS events (
+    position {position} PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    type TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    occurred TEXT,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT,
+    data TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (stream, version)
+);
+"""
+"""The `events` table; `{position}` is the backend's integer type for the global position."""
 
 
 def is_case_id(text: str) -> bool:

@@ -14,26 +14,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from .envelope import COLUMNS
+from .envelope import COLUMNS, EVENTS_TABLE
 from .errors import Busy, PathwaysError, StorageError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    position BIGINT PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE,
-    stream TEXT NOT NULL,
-    version INTEGER NOT NULL CHECK (version >= 1),
-    type TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    occurred TEXT,
-    recorded_at TEXT NOT NULL,
-    recorded_by TEXT,
-    data TEXT NOT NULL,
-    meta TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    UNIQUE (stream, version)
-);
+SCHEMA = EVENTS_TABLE.format(position="BIGINT") + """
 CREATE OR REPLACE FUNCTION pathways_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the event log is append-only: % refused', TG_OP; END $$;
 CREATE OR REPLACE FUNCTION pathways_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -9,26 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .envelope import COLUMNS
+from .envelope import COLUMNS, EVENTS_TABLE
 from .errors import Busy, PathwaysError, StorageError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    position INTEGER PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE,
-    stream TEXT NOT NULL,
-    version INTEGER NOT NULL CHECK (version >= 1),
-    type TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    occurred TEXT,
-    recorded_at TEXT NOT NULL,
-    recorded_by TEXT,
-    data TEXT NOT NULL,
-    meta TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    UNIQUE (stream, version)
-);
+SCHEMA = EVENTS_TABLE.format(position="INTEGER") + """
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events

@@ -1,4 +1,4 @@
-"""Four processes append at once, to one shared stream and to streams of their own."""
+"""Four processes append at once, to one shared stream and to streams of their own, on each backend."""
 
 import multiprocessing
 from collections import Counter
@@ -20,21 +20,22 @@ def _writer(path: str, worker: int) -> None:
                                        meta={"worker": worker, "round": round_})])
 
 
-def test_concurrent_writers_lose_and_duplicate_nothing(db):
-    with EventStore(db) as store:
+def test_concurrent_writers_lose_and_duplicate_nothing(target):
+    with EventStore(target) as store:
         store.append([NewEvent(stream="case:shared", type="CaseOpened", data={"origin": "MA", "motive": "labour"})])
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_writer, args=(str(db), worker)) for worker in range(4)]
+    workers = [context.Process(target=_writer, args=(str(target), worker)) for worker in range(4)]
     for process in workers:
         process.start()
     for process in workers:
         process.join(timeout=120)
         assert process.exitcode == 0
 
-    with EventStore(db) as store:
+    with EventStore(target) as store:
         events = list(store.read())
         report = store.verify()
     assert report.ok and report.checked == 1 + 4 * (1 + 2 * ROUNDS)
+    assert [e.position for e in events] == list(range(1, len(events) + 1))  # contiguous
     written = Counter((e.case, e.meta.get("worker"), e.meta.get("round")) for e in events if e.meta)
     assert len(written) == 4 * 2 * ROUNDS and set(written.values()) == {1}
     versions: dict[str, list[int]] = {}
