@@ -754,6 +754,17 @@ def render(
         typer.echo(f"wrote {len(paths)} file(s) to {out}/ with the {engine.renderer_name()} renderer")
 
 
+def _project_secret(db: str) -> bytes:
+    """The project's pseudonym secret, from the key file beside the database (made on first use)."""
+    from events.keyfile import KeyFile, key_path
+    from events.postgres import is_url
+
+    if is_url(db):
+        raise PathwaysError("pseudonyms need the project's secret, kept in a key file beside a database file; a "
+                            "PostgreSQL log has no place for it yet", field="--pseudonymise")
+    return KeyFile(key_path(Path(db))).project_secret()
+
+
 @app.command()
 @friendly
 def report(
@@ -765,7 +776,6 @@ def report(
 ) -> None:
     """Write a static HTML report to read and share: cases, pathways and loop diagrams, quotes, loops across
     cases, leverage, the discretion truth table, the case map. Opens from the file system; no network."""
-    from events.keyfile import KeyFile, key_path
     from pathways.discretion import discretion as truth_table
     from pathways.leverage import leverage
     from pathways.patterns import summarise
@@ -777,12 +787,7 @@ def report(
     with _store(db, create=False) as store:
         catalogue, head = store.catalogue(), str(store.last())
     if pseudonymise:
-        from events.postgres import is_url
-
-        if is_url(db):
-            raise PathwaysError("a pseudonymised report needs the project's secret, kept in a key file beside a "
-                                "database file; a PostgreSQL log has no place for it yet", field="--pseudonymise")
-        secret = KeyFile(key_path(Path(db))).project_secret()
+        secret = _project_secret(db)
         found = [strip(analysis, secret) for analysis in found]
     said = [f"as of {as_of}" if as_of else None, f"accounts: {account}" if account else None,
             "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]
@@ -802,6 +807,7 @@ def export(
     case: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write here (default: standard output).")] = None,
     pooled: Annotated[bool, typer.Option("--pooled", help="graphml: one graph pooled over all cases.")] = False,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help="Keyed pseudonyms for case ids, no free text, dates to the year.")] = False,
     reset_years: ResetOption = 3, loop_bound: BoundOption = 8, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Export the events or the projections for other tools (streams; constant memory in cases)."""
@@ -812,9 +818,10 @@ def export(
 
     exchange.check_format(fmt)
     settings = _settings(reset_years, loop_bound)
+    secret = _project_secret(db) if pseudonymise else None
     with _store(db, create=False) as store:
         if out is None:
-            exchange.export(store, settings, fmt, sys.stdout, case=case, pooled=pooled)
+            exchange.export(store, settings, fmt, sys.stdout, case=case, pooled=pooled, secret=secret)
             return
         folder = out.parent if str(out.parent) else Path(".")
         if not folder.is_dir() or not os.access(folder, os.W_OK) or out.is_dir():
@@ -825,7 +832,7 @@ def export(
             if out.exists():  # a replaced file keeps its mode
                 os.chmod(partial, out.stat().st_mode & 0o7777)
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                count = exchange.export(store, settings, fmt, stream, case=case, pooled=pooled)
+                count = exchange.export(store, settings, fmt, stream, case=case, pooled=pooled, secret=secret)
             os.replace(partial, out)
         except BaseException:
             os.unlink(partial)

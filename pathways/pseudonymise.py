@@ -63,3 +63,43 @@ def _step(step: Step, alias: str, ref) -> Step:
                         effective=year(step.effective), until=year(step.until), outcome=None, quote=None,
                         source=None, label=label, because=tuple(ref(r) for r in step.because),
                         data={})
+
+
+FREE_TEXT = ("quote", "source", "outcome", "notes", "statement", "note", "reason", "label")
+"""Payload fields that hold words of a person or of a coder: never in a pseudonymised export."""
+DATES = {"CaseOpened": ("arrival",), "ContactAbsent": ("from", "to")}
+"""The dates inside payloads (a LinkCoded's `from` and `to` are variables, not dates)."""
+REFS = ("because", "evidence")
+
+
+def pseudonymise_envelope(envelope: dict, secret: bytes) -> dict:
+    """An event in the import format, fit to share: the case a pseudonym, refs within the case rewritten
+    (refs by event id dropped: event ids are not exported), free text and metadata dropped, dates cut
+    to the year, no coder, no ids, no hashes. It still imports (versions and refs keep their order)."""
+    case = envelope.get("case")
+    data = dict(envelope["data"])
+    if case is None:  # a catalogue definition: the project's own keys, nothing of a person
+        return {"type": envelope["type"], "stream": envelope["stream"], "schema_version": envelope["schema_version"],
+                "data": data}
+    alias = pseudonym(case, secret)
+
+    def ref(text: str) -> str | None:
+        match = _REF.match(text)
+        return f"{alias}#{match['rest']}" if match and match["case"] == case else None
+
+    for key in FREE_TEXT:
+        data.pop(key, None)
+    if isinstance(data.get("level"), str):
+        data.pop("level")
+    for key in DATES.get(envelope["type"], ()):
+        if data.get(key):
+            data[key] = year(data[key])
+    for key in REFS:
+        if key in data:
+            data[key] = [r for r in (ref(text) for text in data[key]) if r is not None]
+            if not data[key]:
+                data.pop(key)
+    if envelope["type"] == "EventRetracted":
+        data = {"ref": ref(data["ref"]) or data["ref"], "reason": "withdrawn"}
+    return {"type": envelope["type"], "case": alias, "schema_version": envelope["schema_version"],
+            "occurred": year(envelope.get("occurred")), "data": data}

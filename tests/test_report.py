@@ -64,3 +64,26 @@ def test_a_report_of_one_figure(cli, tmp_path):
     cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"])))
     cli.ok("report", "--out", str(tmp_path / "r"))
     assert "D1: dampening" in (tmp_path / "r" / "cases" / "fig1.html").read_text()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xes", "spell", "sts", "graphml", "xmile"])
+def test_a_pseudonymised_export_identifies_no_case_and_quotes_nobody(demo_db, tmp_path, fmt):
+    out = tmp_path / f"shared.{fmt}"
+    demo_db.ok("export", "--format", fmt, "--pseudonymise", "--out", str(out))
+    text = out.read_text()
+    for case in [*demo.study_cases(), "slb-01"]:
+        assert case not in text, case
+    for words in ("no time to waste", "Political activist", "year assumed", "pathways demo coding", "thesis"):
+        assert words not in text, words
+    # years only (XES needs a full timestamp: the year's first day, with date:precision year)
+    assert not re.search(r"\b(19|20)[0-9]{2}-(?!01-01T)[0-9]{2}", text)
+
+
+def test_a_pseudonymised_event_export_imports_and_keeps_the_loop_classes(demo_db, tmp_path):
+    out = tmp_path / "shared.jsonl"
+    demo_db.ok("export", "--format", "jsonl", "--pseudonymise", "--out", str(out))
+    again = type(demo_db)(tmp_path / "shared.db")
+    again.ok("import", str(out))
+    def classes(cli):
+        return sorted((loop["polarity"], loop["valence"], loop["change"]) for loop in cli.json("loops"))
+    assert classes(again) == classes(demo_db)

@@ -28,8 +28,9 @@ def check_format(fmt: str) -> None:
 
 
 def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, case: str | None = None,
-           pooled: bool = False) -> int:
-    """Write the log or its projections in `fmt`; returns how many records (events, traces, rows or graphs)."""
+           pooled: bool = False, secret: bytes | None = None) -> int:
+    """Write the log or its projections in `fmt`; returns how many records (events, traces, rows or graphs).
+    With the project's `secret`, pseudonymised: keyed pseudonyms for cases, no free text, years only."""
     check_format(fmt)
     if case is not None:
         store.require_case(case, field="--case")
@@ -37,11 +38,17 @@ def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, cas
         raise PathwaysError("--pooled goes with --format graphml", field="--pooled")
     if fmt in EVENT_FORMATS:
         events = store.read(streams=[case_stream(case)] if case else None, raw=True)
+        if secret is not None:
+            return _write_pseudonymised(fmt, events, secret, out)
         return (event_io.write_jsonl if fmt == "jsonl" else event_io.write_csv)(events, out)
     projector = Projector(store, settings)
 
     def analyses() -> Iterator:
-        return projector.current(case)
+        if secret is None:
+            return projector.current(case)
+        from ..pseudonymise import pseudonymise
+
+        return (pseudonymise(analysis, secret) for analysis in projector.current(case))
 
     if fmt in XML_FORMATS:  # the log head the file was made from, as a comment after the root element
         count = _write_xml(fmt, analyses, store, out, pooled)
@@ -57,6 +64,29 @@ def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, cas
 
 
 XML_FORMATS = ("xes", "graphml", "xmile")
+
+
+def _write_pseudonymised(fmt: str, events: Iterator, secret: bytes, out: IO[str]) -> int:
+    import csv
+    import json
+
+    from ..pseudonymise import pseudonymise_envelope
+
+    records = (pseudonymise_envelope(event.envelope(), secret) for event in events)
+    count = 0
+    if fmt == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+        return count
+    columns = ("case", "stream", "type", "schema_version", "occurred", "data")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([json.dumps(record[c], sort_keys=True) if c == "data" else
+                         event_io.defuse(str(record.get(c) or "")) for c in columns])
+        count += 1
+    return count
 
 
 def _write_xml(fmt: str, analyses: Callable[[], Iterator], store: EventStore, out: IO[str], pooled: bool) -> int:
