@@ -31,9 +31,23 @@ def confidence_label(value: str | float | None) -> str | None:
     return CONFIDENCE[min(2, int(value * 3))]
 
 
-def weakest(labels: Sequence[str | None]) -> str | None:
-    known = [label for label in labels if label is not None]
-    return min(known, key=CONFIDENCE.index) if known else None
+Confidence = str | float
+"""A coded link's confidence as coded: low, medium, high, or a number from 0 to 1."""
+
+
+def is_low(value: Confidence | None) -> bool:
+    return confidence_label(value) == "low"
+
+
+def rank(value: Confidence) -> int:
+    """0 low, 1 medium, 2 high: how confidences compare across words and numbers."""
+    return CONFIDENCE.index(confidence_label(value))
+
+
+def weakest(values: Sequence[Confidence | None]) -> Confidence | None:
+    """The lowest of the confidences given, as coded (a number stays a number)."""
+    known = [value for value in values if value is not None]
+    return min(known, key=rank) if known else None
 
 
 @attrs.frozen
@@ -46,8 +60,8 @@ class Edge:
     evidence: tuple[str, ...]
     emerged: int
     """Step order at which the edge first existed."""
-    confidence: str | None = None
-    """The weakest confidence of the coded links behind it (None: no coded link says one)."""
+    confidence: Confidence | None = None
+    """The weakest confidence of the coded links behind it, as coded (None: no coded link says one)."""
 
     @property
     def sign_text(self) -> str:
@@ -73,9 +87,10 @@ class _Instances:
     emerged: int | None = None
     origins: set[str] = attrs.field(factory=set)
     evidence: dict[str, int] = attrs.field(factory=dict)
-    confidence: list[str | None] = attrs.field(factory=list)
+    confidence: list[Confidence | None] = attrs.field(factory=list)
 
-    def add(self, sign: int, at: int, origin: str, evidence: Sequence[Step], confidence: str | None = None) -> None:
+    def add(self, sign: int, at: int, origin: str, evidence: Sequence[Step],
+            confidence: Confidence | None = None) -> None:
         self.confidence.append(confidence)
         if sign > 0:
             self.plus += 1
@@ -101,14 +116,14 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
     found: dict[tuple[str, str], _Instances] = {}
 
     def add(source: str, target: str, sign: int, at: int, origin: str, evidence: Sequence[Step],
-            confidence: str | None = None) -> None:
+            confidence: Confidence | None = None) -> None:
         found.setdefault((source, target), _Instances()).add(sign, at, origin, evidence, confidence)
 
     for step in steps:
         data = step.data
         if step.type == "LinkCoded":
             add(data["from"], data["to"], 1 if data["sign"] == "+" else -1, step.order, "coded", [step],
-                confidence_label(data.get("confidence")))
+                data.get("confidence"))
         elif step.type == "ExpectationFormed":
             for link in data["links"]:
                 add(link["from"], link["to"], 1 if link["sign"] == "+" else -1, step.order, "expected", [step])

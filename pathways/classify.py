@@ -43,8 +43,8 @@ class Loop:
     closing_order: int = attrs.field(default=0, eq=False)
     opened_by: str | None = None
     """The earliest contact or absence among the evidence (step order): the contact that started it."""
-    confidence: str = "high"
-    """The weakest confidence of the coded links it uses (high when it uses none)."""
+    confidence: str | float = "high"
+    """The lowest confidence of the coded links it uses, as coded (high when it uses none)."""
 
     def to_json(self) -> dict[str, Any]:
         """The `loops --json` contract of DESIGN.md, then the fields added since."""

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from .analysis import CaseAnalysis
-from .causal import CONFIDENCE
+from .causal import CONFIDENCE, rank
 from .patterns import ABSENCE
 
 TOP = 5
@@ -70,7 +70,7 @@ def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None
     for analysis in analyses:
         steps = {step.ref: step for step in analysis.pathway.steps}
         for loop in analysis.loops:
-            if CONFIDENCE.index(loop.confidence) < floor:
+            if rank(loop.confidence) < floor:
                 continue
             unfavourable = loop.valence == "unfavourable"
             for variable in loop.variables:

@@ -315,10 +315,10 @@ def _rows(analysis: CaseAnalysis) -> dict[str, list[tuple]]:
                            s.account, _dumps(s.conditions), s.source)
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
-                          e.emerged, e.confidence) for e in analysis.graph.edges],
+                          e.emerged, _dumps(e.confidence)) for e in analysis.graph.edges],
         "loops": [(case, l.id, _dumps(l.variables), _dumps(l.signs), l.polarity, l.valence, l.change, l.closing_event,
                    l.closing_order, int(l.reset_rooted), int(l.anticipated), int(l.ambiguous), _dumps(l.archetypes),
-                   _dumps(l.evidence), l.opened_by, l.confidence) for l in analysis.loops],
+                   _dumps(l.evidence), l.opened_by, _dumps(l.confidence)) for l in analysis.loops],
         "loop_readings": [(case, r.ref, _dumps(r.variables), r.polarity, r.valence, r.change, r.matched,
                            _dumps(r.agreement)) for r in analysis.readings],
     }
@@ -338,7 +338,8 @@ def _step(row: Sequence[Any]) -> Step:
 
 def _edge(row: Sequence[Any]) -> Edge:
     _, source, target, sign, ambiguous, origins, evidence, emerged, confidence = row
-    return Edge(source, target, sign, bool(ambiguous), _tuple(origins), _tuple(evidence), emerged, confidence)
+    return Edge(source, target, sign, bool(ambiguous), _tuple(origins), _tuple(evidence), emerged,
+                json.loads(confidence))
 
 
 def _loop(row: Sequence[Any]) -> Loop:
@@ -346,7 +347,7 @@ def _loop(row: Sequence[Any]) -> Loop:
      ambiguous, archetypes, evidence, opened_by, confidence) = row
     return Loop(case, id_, _tuple(variables), _tuple(signs), polarity, valence, change, closing_event,
                 bool(reset_rooted), bool(anticipated), bool(ambiguous), _tuple(archetypes), _tuple(evidence),
-                closing_order, opened_by, confidence)
+                closing_order, opened_by, json.loads(confidence))
 
 
 def _reading(row: Sequence[Any]) -> Reading:

@@ -9,6 +9,8 @@ from rich.text import Text
 
 from events.envelope import Event
 
+from .causal import is_low
+
 
 def _summary(event: Event) -> str:
     data = event.data
@@ -60,7 +62,7 @@ def loops_table(loops, title: str = "loops") -> Table:
         flags = ", ".join(name for name in ("reset_rooted", "anticipated", "ambiguous") if getattr(loop, name))
         table.add_row(loop.case, loop.id, cycle, loop.polarity, _valence(loop.valence), loop.change,
                       loop.opened_by or "-", loop.closing_event,
-                      Text(loop.confidence, style="yellow" if loop.confidence == "low" else ""),
+                      Text(str(loop.confidence), style="yellow" if is_low(loop.confidence) else ""),
                       flags.replace("_", "-"), ", ".join(loop.archetypes))
     return table
 

@@ -70,13 +70,15 @@ def test_confidence_is_the_weakest_coded_link(cli, tmp_path):
     records[3]["data"]["confidence"] = "medium"
     cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", records)))
     loops = {loop["variables"][0] + ">" + loop["variables"][1]: loop for loop in cli.json("loops")}
-    assert loops["discrepancy>effort"]["confidence"] == "low"  # 0.2 is in the lowest third
+    assert loops["discrepancy>effort"]["confidence"] == 0.2  # the lowest, as coded (a number in the lowest third)
     assert loops["effort>encouragement"]["confidence"] == "high"  # uses no coded link
     assert [row["variable"] for row in cli.json("leverage", "--min-confidence", "medium")["variables"]] == [
         "effort", "encouragement"]
     assert cli.run("leverage", "--min-confidence", "sure").exit_code == 2
     graphml = cli.ok("export", "--format", "graphml")
-    assert "D1=low" in graphml and 'key="confidence">low<' in graphml
+    assert "D1=0.2" in graphml and 'key="confidence">0.2<' in graphml
+    cli.ok("render", "fig3", "--kind", "loops", "--format", "dot", "--out", str(tmp_path / "d"))
+    assert "style=dotted" in (tmp_path / "d" / "fig3-loops.dot").read_text()  # the weak link, drawn so
 
 
 def test_undetermined_versus_explicit_no_change(cli, tmp_path):

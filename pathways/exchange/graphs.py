@@ -140,7 +140,7 @@ def write_xmile(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: IO[
             out.write(f'        <text_box uid="{len(analysis.graph.edges) + index + 1}" x="{60 + 80 * index}" '
                       f'y="40" width="70" height="24">{escape(loop.id)}: {escape(loop.polarity)}, '
                       f"{escape(loop.valence)}, {escape(loop.change)}, opened by {escape(loop.opened_by or '-')}, "
-                      f"confidence {escape(loop.confidence)}</text_box>\n")
+                      f"confidence {escape(str(loop.confidence))}</text_box>\n")
         out.write("      </view>\n    </views>\n  </model>\n")
         models += 1
     out.write("</xmile>\n")

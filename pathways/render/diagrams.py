@@ -10,6 +10,7 @@ import graphviz
 from events.catalogue import Catalogue
 
 from ..analysis import CaseAnalysis
+from ..causal import is_low
 from ..pathway import PHASES
 from .engine import joined, label
 
@@ -150,7 +151,7 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
         graph.edge(f"v_{edge.source}", f"v_{edge.target}", headlabel=sign, labeldistance="1.8", labelangle="30",
                    labelfontsize="18", labelfontname=f"{FONT}-Bold",
                    color=colour, fontcolor=colour, penwidth="2.2" if valences else "1.0",
-                   style="dotted" if edge.confidence == "low" else
+                   style="dotted" if is_low(edge.confidence) else
                    "dashed" if edge.origins == ("expected",) else "solid")
     if not markers:
         return graph
@@ -159,7 +160,7 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
         colour = VALENCE_COLOUR.get(loop.valence, "#7f7f7f")
         marker = f"m_{loop.id}"
         centre = _centre([pinned.get(f"v_{variable}") for variable in loop.variables], taken)
-        weak = loop.confidence == "low"
+        weak = is_low(loop.confidence)
         graph.node(marker, label=f"{loop.id}?" if weak else loop.id, shape="circle", fontsize="12", fontcolor=colour,
                    color=colour, style="dashed,filled" if weak else "filled", width="0.45", fixedsize="true",
                    tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}, confidence {loop.confidence}",
