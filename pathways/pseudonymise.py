@@ -12,19 +12,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 
 import attrs
+
+from events.validate import Ref
 
 from .analysis import CaseAnalysis
 from .causal import CausalGraph
 from .pathway import Pathway, Step
 
-_REF = re.compile(r"^(?P<case>[A-Za-z0-9][A-Za-z0-9._-]{0,63})#(?P<rest>.*)\Z")
 
 
 def pseudonym(case: str, secret: bytes) -> str:
     return "p" + hmac.new(secret, case.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+def rewrite(text: str, case: str, alias: str) -> str | None:
+    """A ref of this case (`CASE#N`, maybe `:VARIABLE`) under the pseudonym; None for a ref by event id
+    (event ids are not shared) or anything else."""
+    try:
+        ref = Ref.parse(text)
+    except ValueError:
+        return None
+    if ref.case != case:
+        return None
+    return f"{alias}#{ref.version}" + (f":{ref.variable}" if ref.variable else "")
 
 
 def year(date: str | None) -> str | None:
@@ -37,10 +49,7 @@ def pseudonymise(analysis: CaseAnalysis, secret: bytes) -> CaseAnalysis:
     alias = pseudonym(case, secret)
 
     def ref(text: str | None) -> str | None:
-        match = _REF.match(text) if text else None
-        if match is None:
-            return None if text is None or "#" not in text else text
-        return f"{alias}#{match['rest']}" if match["case"] == case else text
+        return rewrite(text, case, alias) if text else None
 
     profile = attrs.evolve(analysis.pathway.profile, case=alias, notes=None, arrival=year(analysis.pathway.profile.arrival))
     steps = tuple(_step(step, alias, ref) for step in analysis.pathway.steps)
@@ -61,7 +70,7 @@ def _step(step: Step, alias: str, ref) -> Step:
         label = step.label
     return attrs.evolve(step, case=alias, ref=ref(step.ref), event_id="", occurred=year(step.occurred),
                         effective=year(step.effective), until=year(step.until), outcome=None, quote=None,
-                        source=None, label=label, because=tuple(ref(r) for r in step.because),
+                        source=None, label=label, because=tuple(r for r in map(ref, step.because) if r is not None),
                         data={})
 
 
@@ -84,8 +93,7 @@ def pseudonymise_envelope(envelope: dict, secret: bytes) -> dict:
     alias = pseudonym(case, secret)
 
     def ref(text: str) -> str | None:
-        match = _REF.match(text)
-        return f"{alias}#{match['rest']}" if match and match["case"] == case else None
+        return rewrite(text, case, alias)
 
     for key in FREE_TEXT:
         data.pop(key, None)

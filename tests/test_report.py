@@ -87,3 +87,13 @@ def test_a_pseudonymised_event_export_imports_and_keeps_the_loop_classes(demo_db
     def classes(cli):
         return sorted((loop["polarity"], loop["valence"], loop["change"]) for loop in cli.json("loops"))
     assert classes(again) == classes(demo_db)
+
+
+def test_a_cause_cited_by_event_id_is_left_out_of_a_pseudonymised_report(cli, tmp_path):
+    cause = "8f14e45f-ceea-4e7a-9b0b-1e2f3a4b5c6d"
+    records = [FIGURES["fig1"][0], {**FIGURES["fig1"][1], "event_id": cause},
+               {**FIGURES["fig1"][2], "data": {**FIGURES["fig1"][2]["data"], "because": [cause]}}, FIGURES["fig1"][3]]
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", records)))
+    cli.ok("report", "--out", str(tmp_path / "r"), "--pseudonymise")
+    text = " ".join(path.read_text() for path in (tmp_path / "r").rglob("*.html"))
+    assert cause not in text and "fig1" not in text and "D1: dampening" in text
