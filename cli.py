@@ -128,9 +128,7 @@ def _store(db: str | Path, *, create: bool):
 @friendly
 def init(db: DbOption = DEFAULT_DB) -> None:
     """Create an empty database (nothing happens to an existing one)."""
-    from events.postgres import is_url
-
-    existed = is_url(db) or Path(db).exists()
+    existed = _exists(db)
     with _store(db, create=True) as store:
         count, where = store.last_position(), store.path
     typer.echo(f"{'database exists' if existed else 'created'}: {where} ({count} events)")

@@ -196,6 +196,11 @@ class EventStore:
         row = self.conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
         return Head(*row) if row else Head(0, GENESIS)
 
+    def hash_at(self, position: int) -> str | None:
+        """The hash of the event at a position (None: the log holds no such position)."""
+        row = self.conn.execute("SELECT hash FROM events WHERE position = ?", (position,)).fetchone()
+        return row[0] if row else None
+
     def head(self, stream: str) -> int:
         row = self.conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
         return row[0] or 0
@@ -259,11 +264,9 @@ class EventStore:
         times, payloads and so the same hashes. A target that already holds events must hold this log's
         first events (a copy broken off, or an earlier copy of a log that has grown); it then continues."""
         held = target.last()
-        if held.position:
-            row = self.conn.execute("SELECT hash FROM events WHERE position = ?", (held.position,)).fetchone()
-            if row is None or row[0] != held.hash:
-                raise Conflict(f"{target.path} already holds {held.position} events that are not the start of "
-                               f"{self.path}: copy into an empty database", field="TARGET")
+        if held.position and self.hash_at(held.position) != held.hash:
+            raise Conflict(f"{target.path} already holds {held.position} events that are not the start of "
+                           f"{self.path}: copy into an empty database", field="TARGET")
         return target.append((NewEvent(stream=e.stream, type=e.type, data=e.data, occurred=e.occurred,
                                        event_id=e.event_id, recorded_by=e.recorded_by, recorded_at=e.recorded_at,
                                        meta=e.meta, schema_version=e.schema_version)
@@ -303,11 +306,11 @@ class EventStore:
             prev = hash_
             checked += 1
         if head is not None and head.position > 0:
-            row = self.conn.execute("SELECT hash FROM events WHERE position = ?", (head.position,)).fetchone()
-            if row is None:
+            held = self.hash_at(head.position)
+            if held is None:
                 return VerifyReport(False, checked, head.position,
                                     f"the log ends at {checked}: the recorded head {head.position} is gone (truncated)")
-            if row[0] != head.hash:
+            if held != head.hash:
                 return VerifyReport(False, checked, head.position,
                                     "the event at the recorded head has another hash: the log was rewritten from there")
         if missing:
@@ -330,9 +333,9 @@ class _Batch:
 
     def __init__(self, store: EventStore, *, file: str | None) -> None:
         self.store, self.conn, self.registry, self.file = store, store.conn, store.registry, file
-        row = self.conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
-        self.position, self.tip = (row[0], row[1]) if row else (0, GENESIS)
-        self.was_empty = row is None
+        last = store.last()
+        self.position, self.tip = last.position, last.hash
+        self.was_empty = last.position == 0
         self.catalogue = store.catalogue()
         self.heads: dict[str, int] = {}
         self.targets: dict[tuple[str | None, int], RefTarget] = {}
@@ -371,12 +374,16 @@ class _Batch:
             rows = self.conn.execute("SELECT data FROM events WHERE stream = ? AND type = 'EventRetracted'",
                                      (case_stream(target.case),)).fetchall()
             for (data,) in rows:
-                ref = Ref.parse(json.loads(data)["ref"])
-                cited = self.by_version(target.case, ref.version) if ref.version else self.by_id(ref.event_id)
+                cited = self._cited(target.case, json.loads(data)["ref"])
                 if cited is not None:
                     found.add(cited.event_id)
             self.retracted[target.case] = found
         return target.event_id in self.retracted[target.case]
+
+    def _cited(self, case: str, text: str) -> RefTarget | None:
+        """The event a ref of this case names (by version or by id)."""
+        ref = Ref.parse(text)
+        return self.by_version(case, ref.version) if ref.version else self.by_id(ref.event_id)
 
     def _target(self, row: Sequence[Any]) -> RefTarget:
         event_id, stream, version, type_, schema_version, occurred, data = row
@@ -504,8 +511,7 @@ class _Batch:
             self._remember(RefTarget(event_id, case, version, type_, effect_variables(type_, upcast),
                                      dated(type_, event.occurred, upcast)))
             if type_ == "EventRetracted" and case in self.retracted:
-                ref = Ref.parse(upcast["ref"])
-                cited = self.by_version(case, ref.version) if ref.version else self.by_id(ref.event_id)
+                cited = self._cited(case, upcast["ref"])
                 if cited is not None:
                     self.retracted[case].add(cited.event_id)
         self.appended += 1

@@ -168,8 +168,7 @@ def check_payload(registry: Registry, catalogue: Catalogue, resolver: RefResolve
             target = _check_ref(resolver, value, field=field, case=case, stream_version=stream_version,
                                 retracting=type_ == "EventRetracted")
             if ".because[" in field:
-                _check_cause(resolver, target, value, field=field,
-                             cited_by=dated(type_, occurred, data) if isinstance(data, dict) else occurred)
+                _check_cause(resolver, target, value, field=field, cited_by=dated(type_, occurred, data))
 
 
 def _check_cause(resolver: RefResolver, target: RefTarget, text: str, *, field: str, cited_by: str | None) -> None:
