@@ -17,7 +17,7 @@ import attrs
 
 from events.catalogue import Catalogue
 from events.envelope import CATALOGUE_STREAM, Event, case_of, case_stream
-from events.errors import Busy, StorageError, UnknownCase
+from events.errors import Busy, PathwaysError, StorageError, UnknownCase
 from events.store import EventStore
 
 from .analysis import CaseAnalysis, analyse_case
@@ -81,10 +81,9 @@ class Projector:
         """The columns of every table of ours that exists."""
         return self.store.log.table_columns([*TABLES, STATE_TABLE])
 
-    def _healthy(self) -> bool:
+    def _healthy(self, layout: dict[str, list[str]]) -> bool:
         """Every table there, in its layout, and as many case rows as the checkpoint wrote: a dropped,
         altered or emptied table is damage, to be rebuilt, never read as empty."""
-        layout = self._layout()
         if any(layout.get(name) != list(spec["columns"]) for name, spec in TABLES.items()):
             return False
         if layout.get(STATE_TABLE) != list(STATE_COLUMNS):
@@ -97,10 +96,11 @@ class Projector:
     def _ensure_tables(self) -> bool:
         """Create the tables (inside the write transaction). Damaged ones, or ones of an older layout,
         are dropped with the checkpoint (they are derived); True when that happened: a rebuild follows."""
-        if self._healthy():
+        layout = self._layout()
+        if self._healthy(layout):
             return False
         tables = self.store.log
-        existing = set(self._layout())
+        existing = set(layout)
         for name in [*TABLES, STATE_TABLE]:
             if name in existing:
                 tables.drop_table(name)
@@ -125,8 +125,8 @@ class Projector:
         except Exception as error:  # noqa: BLE001 - a refusal of the storage, told apart from a bug below
             from events.store import translate
 
-            if not isinstance(error, (Busy, StorageError)) and not isinstance(
-                    translate(error, str(self.store.path)), (Busy, StorageError)):
+            refusal = error if isinstance(error, PathwaysError) else translate(error, str(self.store.path))
+            if not isinstance(refusal, (Busy, StorageError)):
                 raise
             yield from self._in_memory(case)  # busy, read-only, or a role that may not write the tables
             return
@@ -139,7 +139,7 @@ class Projector:
         self.store.log.begin_read()  # one read snapshot: the writer's later commits stay out of it
         try:
             last = self.store.last_position()
-            position, settings = self.checkpoint() if self._healthy() and self._layout() else (0, None)
+            position, settings = self.checkpoint() if self._healthy(self._layout()) else (0, None)
             behind: set[str] | None = None
             if settings == self._settings_text() and position <= last:
                 streams = self.store.streams_after(position, last)
