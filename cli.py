@@ -18,7 +18,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 case_app = typer.Typer(no_args_is_help=True, help="Open cases.")
 add_app = typer.Typer(no_args_is_help=True, help="Record coded facts on a case.")
 catalogue_app = typer.Typer(no_args_is_help=True, help="The catalogue: list its keys, add a project's own.")
+keys_app = typer.Typer(no_args_is_help=True, help="The keys of a sealed database: back them up, restore them.")
 app.add_typer(case_app, name="case")
+app.add_typer(keys_app, name="keys")
 app.add_typer(add_app, name="add")
 app.add_typer(catalogue_app, name="catalogue")
 
@@ -116,22 +118,85 @@ def _exists(db: str) -> bool:
     return is_url(db) or Path(db).exists()
 
 
-def _store(db: str | Path, *, create: bool):
+def _store(db: str | Path, *, create: bool, seal: bool = True):
     from events.store import EventStore
 
-    return EventStore(db, create=create)
+    return EventStore(db, create=create, seal=seal)
 
 
 # -- writing -----------------------------------------------------------------------------------
 
 @app.command()
 @friendly
-def init(db: DbOption = DEFAULT_DB) -> None:
-    """Create an empty database (nothing happens to an existing one)."""
+def init(
+    open_: Annotated[bool, typer.Option("--open", help="Store payloads in clear: for public data only (the demo).")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Create an empty database (nothing happens to an existing one): sealed, each case encrypted under
+    its own key kept apart from the log; `--open` for public data."""
     existed = _exists(db)
-    with _store(db, create=True) as store:
-        count, where = store.last_position(), store.path
-    typer.echo(f"{'database exists' if existed else 'created'}: {where} ({count} events)")
+    with _store(db, create=True, seal=not open_) as store:
+        count, where, sealed = store.last_position(), store.path, store.sealed
+        keys = store.log.keyring().where
+    kind = f"sealed; keys in {keys}: back them up with `pathways keys backup FILE`" if sealed else "open"
+    typer.echo(f"{'database exists' if existed else 'created'}: {where} ({count} events, {kind})")
+
+
+@app.command()
+@friendly
+def forget(
+    case: Annotated[str, typer.Argument(help="The case to erase.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in clear in the log: name no person).")],
+    by: ByOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Erase a case: its key is destroyed, so its events can never be read again; the log keeps their
+    envelopes and still verifies. Nothing can be added to the case afterwards."""
+    from pathways import service
+
+    with _store(db, create=False) as store:
+        done = service.forget(store, case, reason, recorded_by=by, waiting=_Waiting())
+    if as_json:
+        _print_json({"case": done.case, "position": done.position, "events": done.events,
+                     "keys_destroyed": done.keys_destroyed, "already_erased": done.already, "note": done.note})
+        return
+    said = (f"case {case} was already erased (position {done.position})" if done.already else
+            f"erased case {case}: CaseForgotten at position {done.position}; its {done.events - 1} events can no "
+            "longer be read")
+    typer.echo(f"{said}; {done.keys_destroyed} key(s) destroyed, its rows removed from every table")
+    if done.note:
+        typer.echo(f"note: {done.note}", err=True)
+
+
+@keys_app.command("backup")
+@friendly
+def keys_backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write (mode 0600; keep it apart from the log).")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write every key of a sealed database to FILE: the only way back after the key file is lost."""
+    from events import keybackup
+
+    with _store(db, create=False) as store:
+        count = keybackup.backup(store, file)
+    typer.echo(f"wrote {count} case key(s) to {file}; keep it as safe as the key file, apart from the log")
+
+
+@keys_app.command("restore")
+@friendly
+def keys_restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `pathways keys backup`.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Bring keys back from a backup; the keys of cases erased since it was taken are destroyed again."""
+    from events import keybackup
+
+    with _store(db, create=False) as store:
+        restored = keybackup.restore(store, file)
+    typer.echo(f"restored {restored.keys} case key(s) from {file}"
+               + (f"; {restored.erased} belonged to cases erased since the backup and were destroyed again"
+                  if restored.erased else "")
+               + (f"; {restored.missing} case(s) of the log have no key in it (opened after the backup): they "
+                  "cannot be read" if restored.missing else ""))
 
 
 def _record(db: Path, case: str, type_: str, data: dict, *, occurred: str | None = None, by: str | None = None,
@@ -475,15 +540,15 @@ def log(
     from itertools import islice
 
     with _store(db, create=False) as store:
-        streams = [store.require_case(case, field="CASE")] if case is not None else None
+        streams = [store.require_case(case, field="CASE", erased_ok=True)] if case is not None else None
         if as_json:
             from events import io
 
-            io.write_jsonl(store.read(streams=streams, raw=True), sys.stdout)
+            io.write_jsonl(store.read(streams=streams, raw=True, keyless=True), sys.stdout)
             return
         from pathways import views
 
-        console, events, shown = _console(), store.read(streams=streams), 0
+        console, events, shown = _console(), store.read(streams=streams, keyless=True), 0
         while page := list(islice(events, min(500, limit - shown) if limit else 500)):
             console.print(views.log_table(page, first=shown))  # a page at a time: memory stays flat
             shown += len(page)
@@ -753,14 +818,9 @@ def render(
 
 
 def _project_secret(db: str) -> bytes:
-    """The project's pseudonym secret, from the key file beside the database (made on first use)."""
-    from events.keyfile import KeyFile, key_path
-    from events.postgres import is_url
-
-    if is_url(db):
-        raise PathwaysError("pseudonyms need the project's secret, kept in a key file beside a database file; a "
-                            "PostgreSQL log has no place for it yet", field="--pseudonymise")
-    return KeyFile(key_path(Path(db))).project_secret()
+    """The project's pseudonym secret, kept with the case keys (made on first use)."""
+    with _store(db, create=False) as store:
+        return store.log.keyring().project_secret()
 
 
 @app.command()
@@ -864,7 +924,7 @@ def demo(
     console = _console()
     with tempfile.TemporaryDirectory() as scratch:
         path = db or Path(scratch) / "demo.db"
-        with _store(path, create=True) as store:
+        with _store(path, create=True, seal=False) as store:  # the study's published cases: public data
             report = store.append(bundled.events(), file="bundled demo cases")
             settings = _settings(3, 8)
             service.rebuild(store, settings)

@@ -31,6 +31,10 @@ EVENTS_TABLE = """CREATE TABLE IF NOT EXISTS events (
 );
 """
 """The `events` table; `{position}` is the backend's integer type for the global position."""
+FORGOTTEN_INDEX = "CREATE INDEX IF NOT EXISTS events_forgotten ON events (stream) WHERE type = 'CaseForgotten'"
+"""The erased cases are found without a scan of the log."""
+SETTINGS_TABLE = "CREATE TABLE IF NOT EXISTS log_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+"""Facts about the log fixed when it is made (`sealed`), on every backend."""
 
 
 def is_case_id(text: str) -> bool:
@@ -84,6 +88,9 @@ class Event:
     meta: dict[str, Any]
     prev_hash: str
     hash: str
+    sealed: str | None = None
+    """None for a readable event; "sealed" (no key here) or "erased" (its case was forgotten): then
+    `data` and `meta` are empty, and only the envelope can be shown."""
 
     @property
     def case(self) -> str | None:
@@ -97,10 +104,13 @@ class Event:
 
     def envelope(self) -> dict[str, Any]:
         """The JSON envelope of `log --json` and of the import format."""
-        return {
+        envelope = {
             "position": self.position, "event_id": self.event_id, "stream": self.stream,
             "case": self.case, "version": self.version, "type": self.type,
             "schema_version": self.schema_version, "occurred": self.occurred,
             "recorded_at": self.recorded_at, "recorded_by": self.recorded_by,
             "data": self.data, "meta": self.meta, "prev_hash": self.prev_hash, "hash": self.hash,
         }
+        if self.sealed:
+            envelope.update(data=None, meta=None, sealed=self.sealed)
+        return envelope

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from .envelope import COLUMNS, EVENTS_TABLE
+from .envelope import COLUMNS, EVENTS_TABLE, FORGOTTEN_INDEX, SETTINGS_TABLE
 from .errors import Busy, PathwaysError, StorageError
 
 SCHEMA = EVENTS_TABLE.format(position="BIGINT") + """
@@ -34,6 +34,8 @@ CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 CREATE OR REPLACE TRIGGER events_append_only BEFORE INSERT ON events
   FOR EACH ROW EXECUTE FUNCTION pathways_append_only();
 """
+KEYS_TABLE = "CREATE TABLE IF NOT EXISTS case_keys (name TEXT PRIMARY KEY, secret TEXT NOT NULL)"
+"""The keys of sealed cases and the project's secret: a table of its own, with its own privileges."""
 TRIGGERS = ("events_no_update", "events_no_delete", "events_no_truncate", "events_append_only")
 LOCK = 7_207_104_411
 """The advisory lock key every appending transaction takes (any constant: ours alone)."""
@@ -89,6 +91,7 @@ class _Connection:
         self.raw.close()
 
 
+
 class PostgresLog:
     """The connection to one PostgreSQL database (autocommit: transactions are explicit)."""
 
@@ -115,10 +118,14 @@ class PostgresLog:
         columns = [row[0] for row in self.raw.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
             "AND table_name = 'events' ORDER BY ordinal_position")]
+        self.created = not columns
         if not columns:
             if not create:
                 raise PathwaysError(f"{self.path} holds no pathways event log (run `pathways init` on it)")
             self.raw.execute(SCHEMA)
+            self.raw.execute(KEYS_TABLE)
+            self.raw.execute(SETTINGS_TABLE)
+            self.raw.execute(FORGOTTEN_INDEX)
         elif ", ".join(columns) != COLUMNS:
             raise PathwaysError(f"{self.path} has an `events` table of another layout: not a pathways database")
 
@@ -190,3 +197,94 @@ class PostgresLog:
 
     def close(self) -> None:
         self.raw.close()
+
+    def setting(self, name: str) -> str | None:
+        if self.raw.execute("SELECT to_regclass('log_settings')").fetchone()[0] is None:
+            return None  # a log made before settings
+        row = self.raw.execute("SELECT value FROM log_settings WHERE name = %s", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        self.raw.execute(SETTINGS_TABLE)
+        self.raw.execute("INSERT INTO log_settings (name, value) VALUES (%s, %s) "
+                         "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", (name, value))
+
+    def keyring(self) -> "TableKeys":
+        return TableKeys(self)
+
+    def scrub(self) -> str | None:
+        """After keys were destroyed: rewrite the key table so the deleted rows' bytes leave its
+        files (VACUUM FULL); what the server's own WAL and backups keep is the operator's to expire."""
+        import psycopg
+
+        try:
+            self.raw.execute("VACUUM FULL case_keys")
+        except psycopg.Error as error:
+            return f"VACUUM FULL case_keys was refused ({str(error).strip().splitlines()[0]}): ask the table's owner to run it"
+        return None
+
+
+class TableKeys:
+    """The `Keyring` of a PostgreSQL log (see events/sealing.py): rows of `case_keys`, readable only by
+    the roles granted it, so that a role may verify and list the log without being able to read a case."""
+
+    def __init__(self, log: PostgresLog) -> None:
+        self.log, self.where = log, f"the case_keys table of {log.path}"
+
+    def _rows(self) -> dict[str, str]:
+        import psycopg
+
+        try:
+            with self.log.raw.transaction():
+                return dict(self.log.raw.execute("SELECT name, secret FROM case_keys").fetchall())
+        except psycopg.errors.UndefinedTable:
+            return {}
+        except psycopg.errors.InsufficientPrivilege:
+            raise StorageError(f"this role may not read {self.where}: it can verify and list the log, "
+                               "not analyse a sealed case") from None
+
+    def exists(self) -> bool:
+        try:
+            self._rows()
+        except StorageError:
+            return False
+        return True
+
+    def keys(self) -> dict[str, bytes]:
+        return {name[5:]: bytes.fromhex(value) for name, value in self._rows().items() if name.startswith("case:")}
+
+    def _write(self, sql: str, rows: list[tuple]) -> None:
+        """Inside the writer's transaction when there is one (the keys commit with the events)."""
+        if self.log.raw.execute("SELECT to_regclass('case_keys')").fetchone()[0] is None:
+            self.log.raw.execute(KEYS_TABLE)  # a log made before sealing
+        with self.log.raw.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    def add(self, keys: dict[str, bytes]) -> None:
+        self._write("INSERT INTO case_keys (name, secret) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+                    [(f"case:{case}", key.hex()) for case, key in keys.items()])
+
+    def destroy(self, cases: set[str]) -> int:
+        names = [f"case:{case}" for case in cases]
+        row = self.log.raw.execute("DELETE FROM case_keys WHERE name = ANY(%s)", (names,))
+        return row.rowcount
+
+    def project_secret(self) -> bytes:
+        import secrets
+
+        held = self._rows().get("project")
+        if held is None:
+            self._write("INSERT INTO case_keys (name, secret) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+                        [("project", secrets.token_hex(32))])
+            held = self._rows()["project"]
+        return bytes.fromhex(held)
+
+    def dump(self) -> dict[str, str]:
+        return self._rows()
+
+    def restore(self, content: dict[str, str]) -> None:
+        with self.log.raw.transaction():
+            self.log.raw.execute(KEYS_TABLE)
+            self.log.raw.execute("DELETE FROM case_keys")
+            with self.log.raw.cursor() as cursor:
+                cursor.executemany("INSERT INTO case_keys (name, secret) VALUES (%s, %s)", list(content.items()))

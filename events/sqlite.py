@@ -7,9 +7,10 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
-from .envelope import COLUMNS, EVENTS_TABLE
+from .envelope import COLUMNS, EVENTS_TABLE, FORGOTTEN_INDEX, SETTINGS_TABLE
 from .errors import Busy, PathwaysError, StorageError
 
 SCHEMA = EVENTS_TABLE.format(position="INTEGER") + """
@@ -75,6 +76,12 @@ class SQLiteLog:
                 raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
             if not path.parent.is_dir():
                 raise StorageError(f"cannot create {path}: no folder {path.parent}")
+            try:  # made private (0600) before SQLite writes a byte; its -wal and -shm take the same mode
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+            except OSError as error:
+                raise StorageError(f"cannot create {path}: {error.strerror}") from None
         elif not os.access(path, os.R_OK):
             raise StorageError(f"cannot read {path}: permission denied")
         writable = not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
@@ -94,6 +101,7 @@ class SQLiteLog:
                     conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute("PRAGMA synchronous = NORMAL")
+                    conn.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not left in free pages
             except sqlite3.Error as error:
                 last = error
                 if "not a database" in str(error) or "malformed" in str(error):
@@ -106,14 +114,18 @@ class SQLiteLog:
 
     def _prepare(self, create: bool) -> None:
         columns = [row[1] for row in self.conn.execute("PRAGMA table_info(events)")]
+        self.created = not columns
         if not columns:
             if self.read_only or not create:
                 raise PathwaysError(f"{self.path} holds no pathways event log")
-            self.conn.executescript(SCHEMA)
+            self.conn.executescript(SCHEMA + SETTINGS_TABLE + ";" + FORGOTTEN_INDEX + ";")
         elif ", ".join(columns) != COLUMNS:
             raise PathwaysError(f"{self.path} has an `events` table of another layout: not a pathways database")
         elif not self.read_only and self.missing_triggers():
             self.conn.executescript(SCHEMA)  # a log made before a trigger was added gets it
+        if not self.read_only and self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'events_forgotten'").fetchone() is None:
+            self.conn.execute(FORGOTTEN_INDEX)  # a log made before erasure gets it
 
     def missing_triggers(self) -> set[str]:
         present = {name for (name,) in self.conn.execute(
@@ -179,3 +191,31 @@ class SQLiteLog:
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- sealing ----------------------------------------------------------------------------------
+
+    def setting(self, name: str) -> str | None:
+        try:
+            row = self.conn.execute("SELECT value FROM log_settings WHERE name = ?", (name,)).fetchone()
+        except sqlite3.OperationalError:  # a log made before settings
+            return None
+        return row[0] if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        self.conn.execute(SETTINGS_TABLE)
+        self.conn.execute("INSERT OR REPLACE INTO log_settings (name, value) VALUES (?, ?)", (name, value))
+
+    def keyring(self) -> Any:
+        from .keyfile import KeyFile, key_path
+        from .sealing import MemoryKeys
+
+        return MemoryKeys() if str(self.path) == ":memory:" else KeyFile(key_path(self.path))
+
+    def scrub(self) -> str | None:
+        """After keys were destroyed and rows deleted (zeroed: secure_delete): fold the WAL into the
+        file and truncate it, so that no old page of the case stays in the -wal file."""
+        busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            return (f"another process is reading {self.path}, so its WAL could not be emptied yet; "
+                    "`pathways forget` again when it is done finishes the job")
+        return None

@@ -17,6 +17,7 @@ from . import dates
 from .envelope import CATALOGUE_STREAM, COLUMNS, Event, NewEvent, case_of, case_stream, is_case_id
 from . import limits
 from .errors import Conflict, InvalidEvent, PathwaysError, UnknownCase
+from .sealing import KeyMissing, Sealer, Tampered, is_sealed, new_key
 from .hashing import GENESIS, canonical_json, chain_hash
 from .validate import Ref, Registry, RefTarget, check_payload, dated, effect_variables
 
@@ -37,6 +38,20 @@ class AppendReport:
     dry_run: bool = False
     other_coder: int = 0
     """Of the skipped: events stored before under the same id and content but another `recorded_by`."""
+
+
+@attrs.frozen
+class Forgotten:
+    """A case erased by `CaseForgotten`: where and when, and the reason (in clear, naming no person)."""
+
+    case: str
+    position: int
+    recorded_at: str
+    reason: str
+
+
+class Erased(Conflict):
+    """The case was erased: nothing can be added to it, and nothing of it can be read."""
 
 
 @attrs.frozen
@@ -116,7 +131,10 @@ class EventStore:
     """The append-only `events` table (and, beside it, the projections): validation, concurrency,
     idempotency and the hash chain here; the connection, schema and locking in the log's backend."""
 
-    def __init__(self, path: str | Path, *, registry: Registry | None = None, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, registry: Registry | None = None, create: bool = True,
+                 seal: bool = True) -> None:
+        """Open a log, making it when `create` and it is not there: sealed (each case's payload
+        encrypted under its own key, kept apart from the log), or open with seal=False."""
         from .postgres import PostgresLog, is_url
         from .sqlite import SQLiteLog
 
@@ -128,6 +146,64 @@ class EventStore:
         self.path = self.log.path
         self.conn = self.log.conn
         self.read_only = self.log.read_only
+        if self.log.created and seal:
+            self.log.set_setting("sealed", "1")
+        self.sealed = self.log.setting("sealed") == "1"
+        self._sealer: Sealer | None = None
+        self._forgotten: dict[str, Forgotten] | None = None
+
+    @property
+    def sealer(self) -> Sealer:
+        """The keys of this log's sealed cases (read on first use: an open log never loads them)."""
+        if self._sealer is None:
+            self._sealer = Sealer(self.log.keyring())
+        return self._sealer
+
+    def forgotten(self) -> dict[str, Forgotten]:
+        """The erased cases, by case id (one index lookup: CaseForgotten has a partial index)."""
+        if self._forgotten is None:
+            rows = self.conn.execute("SELECT stream, position, recorded_at, data FROM events "
+                                     "WHERE type = 'CaseForgotten'").fetchall()
+            self._forgotten = {case_of(stream): Forgotten(case_of(stream), position, recorded_at,
+                                                          json.loads(data)["reason"])
+                               for stream, position, recorded_at, data in rows}
+        return self._forgotten
+
+    def open_payload(self, stream: str, version: int, event_id: str, data: str, meta: str) -> tuple[str, str]:
+        """The clear `data` and `meta` JSON of a stored row (decrypted when sealed)."""
+        if not is_sealed(data):
+            return data, meta
+        case = case_of(stream)
+        forgotten = self.forgotten().get(case)
+        if forgotten is not None:
+            raise Erased(f"case '{case}' was erased at {forgotten.recorded_at[:10]} (position {forgotten.position}): "
+                         "its events can no longer be read", field="CASE")
+        return self.sealer.open(case, stream, version, event_id, data)
+
+    def forget(self, case: str, reason: str, *, recorded_by: str | None = None,
+               waiting: Callable[[float], None] | None = None) -> AppendReport:
+        """Erase a case: append CaseForgotten, then destroy its key (see `append`)."""
+        if not self.sealed:
+            raise PathwaysError(f"{self.path} is an open database (made with `init --open`): its events are stored "
+                                "in clear and cannot be erased; `forget` needs a sealed database", field="CASE")
+        stream = self.require_case(case, field="CASE")
+        return self.append([NewEvent(stream=stream, type="CaseForgotten", data={"reason": reason},
+                                     recorded_by=recorded_by)], waiting=waiting)
+
+    def destroy_forgotten_keys(self) -> int:
+        """Destroy the keys of every erased case still held (after a forget, or a restored backup:
+        the CaseForgotten events in the log win); how many were destroyed."""
+        self._forgotten = None
+        cases = set(self.forgotten())
+        if not cases or not self.sealed:
+            return 0
+        destroyed = self.log.keyring().destroy(cases)
+        self.sealer.forget_cached(cases)
+        return destroyed
+
+    def scrub(self) -> str | None:
+        """Leave no deleted bytes in the storage's side files (WAL); a note when it could not yet."""
+        return self.log.scrub()
 
     def _missing_triggers(self) -> set[str]:
         return self.log.missing_triggers()
@@ -177,13 +253,29 @@ class EventStore:
                 progress(len(chunk))
         except BaseException:
             self.log.rollback()
+            self._unlearn(locals().get("batch"))
             raise
         if dry_run:
             self.log.rollback()
+            self._unlearn(batch)
         else:
+            try:
+                if batch.new_keys:  # durable before the events they seal
+                    self.log.keyring().add(batch.new_keys)
+            except BaseException:
+                self.log.rollback()
+                self._unlearn(batch)
+                raise
             self.log.commit()
+            if batch.forgets:
+                self.destroy_forgotten_keys()
         return AppendReport(batch.appended, batch.skipped, batch.first_position,
                             batch.last_position if batch.appended else None, dry_run, batch.other_coder)
+
+    def _unlearn(self, batch: "_Batch | None") -> None:
+        """Keys made by a batch that did not commit were never kept: they must not be used later."""
+        if batch is not None and batch.new_keys and self._sealer is not None:
+            self._sealer.forget_cached(set(batch.new_keys))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -211,11 +303,16 @@ class EventStore:
                                  (position, until))
         return {stream for (stream,) in rows}
 
-    def require_case(self, case: str, *, field: str) -> str:
-        """The stream of an opened case; UnknownCase (naming `field`) otherwise."""
+    def require_case(self, case: str, *, field: str, erased_ok: bool = False) -> str:
+        """The stream of an opened case; UnknownCase (naming `field`) otherwise, and Erased for an
+        erased case unless `erased_ok`."""
         stream = case_stream(case)
         if not is_case_id(case) or self.head(stream) == 0:
             raise UnknownCase(f"no case '{case}' in {self.path}", field=field)
+        forgotten = self.forgotten().get(case)
+        if forgotten is not None and not erased_ok:
+            raise Erased(f"case '{case}' was erased at {forgotten.recorded_at[:19].replace('T', ' ')} UTC "
+                         f"(position {forgotten.position}; reason: {forgotten.reason})", field=field)
         return stream
 
     def cases(self) -> list[str]:
@@ -223,20 +320,27 @@ class EventStore:
         return [case_of(stream) for (stream,) in rows]
 
     def read(self, *, streams: Sequence[str] | None = None, after: int = 0, until: int | None = None,
-             recorded_before: str | None = None, by_stream: bool = False, raw: bool = False) -> Iterator[Event]:
-        """Events (upcast to their newest schema, or with `raw` as stored: what an export must carry
-        so that it imports again with the same hashes), optionally filtered; in log order, or with
-        `by_stream` grouped by stream in version order (one index scan, for projections)."""
+             recorded_before: str | None = None, by_stream: bool = False, raw: bool = False,
+             keyless: bool = False, live: bool = False) -> Iterator[Event]:
+        """Events (upcast to their newest schema, or with `raw` in their stored schema version: what an
+        export must carry so that it imports again with the same hashes), optionally filtered; in log
+        order, or with `by_stream` grouped by stream in version order (one index scan, for projections).
+        Sealed payloads are decrypted; with `keyless`, one that cannot be (an erased case, or no key
+        file) comes as an event marked `sealed` with empty data instead of an error; with `live`, the
+        events of erased cases are left out."""
+        skip = frozenset(case_stream(case) for case in self.forgotten()) if live else frozenset()
         if streams is not None:
+            streams = [stream for stream in streams if stream not in skip]
             for start in range(0, len(streams), 500):
                 part = list(streams[start:start + 500])
                 yield from self._read(f"stream IN ({','.join('?' * len(part))})", part,
-                                      after, until, recorded_before, by_stream, raw)
+                                      after, until, recorded_before, by_stream, raw, keyless)
         else:
-            yield from self._read(None, [], after, until, recorded_before, by_stream, raw)
+            yield from self._read(None, [], after, until, recorded_before, by_stream, raw, keyless, skip)
 
     def _read(self, clause: str | None, params: list[Any], after: int, until: int | None,
-              recorded_before: str | None, by_stream: bool = False, raw: bool = False) -> Iterator[Event]:
+              recorded_before: str | None, by_stream: bool = False, raw: bool = False,
+              keyless: bool = False, skip: frozenset[str] = frozenset()) -> Iterator[Event]:
         where = ["position > ?"]
         params = [after, *params]
         if clause:
@@ -250,28 +354,67 @@ class EventStore:
         order = "stream, version" if by_stream else "position"
         sql = f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY {order}"
         for row in self.conn.execute(sql, params):
-            yield self._event(row, raw)
+            if row[2] not in skip:
+                yield self._event(row, raw, keyless)
 
-    def _event(self, row: Sequence[Any], raw: bool = False) -> Event:
-        type_, version, data = row[4], row[5], json.loads(row[9])
+    def _event(self, row: Sequence[Any], raw: bool = False, keyless: bool = False) -> Event:
+        type_, version, data, meta = row[4], row[5], row[9], row[10]
+        if is_sealed(data):
+            try:
+                data, meta = self.open_payload(row[2], row[3], row[1], data, meta)
+            except (Erased, KeyMissing):
+                if not keyless:
+                    raise
+                erased = case_of(row[2]) in self.forgotten()
+                return Event(*row[:9], {}, {}, row[11], row[12], sealed="erased" if erased else "sealed")
+        data = json.loads(data)
         if not raw:
             version, data = self.registry.upcast(type_, version, data)
         return Event(row[0], row[1], row[2], row[3], type_, version, row[6], row[7], row[8],
-                     data, json.loads(row[10]), row[11], row[12])
+                     data, json.loads(meta), row[11], row[12])
 
     def copy_to(self, target: "EventStore", progress: Callable[[int], None] | None = None) -> AppendReport:
-        """Every event of this log, as stored, appended to `target` in one transaction: the same ids,
-        times, payloads and so the same hashes. A target that already holds events must hold this log's
-        first events (a copy broken off, or an earlier copy of a log that has grown); it then continues."""
-        held = target.last()
-        if held.position and self.hash_at(held.position) != held.hash:
-            raise Conflict(f"{target.path} already holds {held.position} events that are not the start of "
-                           f"{self.path}: copy into an empty database", field="TARGET")
-        return target.append((NewEvent(stream=e.stream, type=e.type, data=e.data, occurred=e.occurred,
-                                       event_id=e.event_id, recorded_by=e.recorded_by, recorded_at=e.recorded_at,
-                                       meta=e.meta, schema_version=e.schema_version)
-                              for e in self.read(after=held.position, raw=True)),
-                             file=str(self.path), progress=progress)
+        """Every row of this log, as stored, appended to `target` in one transaction: the same ids,
+        times, payloads (sealed ones as ciphertext, with their cases' keys) and so the same hashes.
+        The source is verified first, so its rows are taken as they are. A target that already holds
+        events must hold this log's first events (a copy broken off, or an earlier copy of a log that
+        has grown); it then continues."""
+        check = self.verify()
+        if not check.ok:
+            raise Conflict(f"{self.path} does not verify at position {check.broken_position}: {check.reason}",
+                           field="SOURCE")
+        target.begin_write()
+        try:
+            held = target.last()
+            if held.position and self.hash_at(held.position) != held.hash:
+                raise Conflict(f"{target.path} already holds {held.position} events that are not the start of "
+                               f"{self.path}: copy into an empty database", field="TARGET")
+            if held.position and target.sealed != self.sealed:
+                raise Conflict(f"{target.path} is {'sealed' if target.sealed else 'open'} and {self.path} is not: "
+                               "copy into an empty database", field="TARGET")
+            target.log.set_setting("sealed", "1" if self.sealed else "0")
+            rows = self.conn.execute(f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position",
+                                     (held.position,))
+            copied = 0
+            while chunk := rows.fetchmany(CHUNK):
+                target.conn.executemany(INSERT, chunk)
+                copied += len(chunk)
+                if progress:
+                    progress(len(chunk))
+            if self.sealed:
+                keys = self.log.keyring()
+                if keys.exists():
+                    content = keys.dump()
+                    content.update(target.log.keyring().dump() if target.log.keyring().exists() else {})
+                    target.log.keyring().restore(content)
+        except BaseException:
+            target.log.rollback()
+            raise
+        target.log.commit()
+        target.sealed = self.sealed
+        target._sealer = None
+        last = target.last()
+        return AppendReport(copied, 0, held.position + 1 if copied else None, last.position if copied else None)
 
     def catalogue(self) -> catalogue_mod.Catalogue:
         """The catalogue in force: shipped keys plus every stored catalogue event."""
@@ -286,6 +429,7 @@ class EventStore:
         rewrite of the log from there on is then seen even though the rest chains up."""
         missing = self._missing_triggers()
         prev, checked, heads = GENESIS, 0, {}
+        opener = self.sealer if self.sealed and self.log.keyring().exists() else None
         expected_position = 1
         for row in self.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position"):
             position, event_id, stream, version, type_, schema_version, occurred, recorded_at, \
@@ -305,6 +449,11 @@ class EventStore:
             heads[stream] = version
             prev = hash_
             checked += 1
+            if is_sealed(data) and opener is not None:
+                try:
+                    self._check_seal(opener, stream, version, event_id, data)
+                except Tampered as error:
+                    return VerifyReport(False, checked - 1, position, error.reason)
         if head is not None and head.position > 0:
             held = self.hash_at(head.position)
             if held is None:
@@ -316,6 +465,15 @@ class EventStore:
         if missing:
             return VerifyReport(False, checked, None, f"append-only trigger(s) missing: {', '.join(sorted(missing))}")
         return VerifyReport(True, checked)
+
+
+    def _check_seal(self, sealer: Sealer, stream: str, version: int, event_id: str, data: str) -> None:
+        """With the keys at hand, a sealed payload must also decrypt: a forgery re-hashed from the
+        first changed event on would pass the chain, never the cipher's tag (Tampered names it)."""
+        case = case_of(stream)
+        if case in self.forgotten() or not sealer.has_key(case):
+            return
+        sealer.open(case, stream, version, event_id, data)
 
 
 _REGISTRY: Registry | None = None
@@ -343,6 +501,9 @@ class _Batch:
         self.retracted: dict[str, set[str]] = {}
         self.rows: list[tuple] = []
         self.pending_ids: dict[str, tuple] = {}
+        self.new_keys: dict[str, bytes] = {}
+        self.forgets: set[str] = set()
+        store._forgotten = None  # read again under the write lock
         self.appended = self.skipped = self.other_coder = 0
         self.first_position: int | None = None
         self.last_position: int | None = None
@@ -371,9 +532,11 @@ class _Batch:
         if target.case not in self.retracted:
             self._write_rows()  # retractions earlier in this batch must be visible to the query
             found: set[str] = set()
-            rows = self.conn.execute("SELECT data FROM events WHERE stream = ? AND type = 'EventRetracted'",
-                                     (case_stream(target.case),)).fetchall()
-            for (data,) in rows:
+            stream = case_stream(target.case)
+            rows = self.conn.execute("SELECT event_id, version, data FROM events WHERE stream = ? "
+                                     "AND type = 'EventRetracted'", (stream,)).fetchall()
+            for event_id, version, data in rows:
+                data, _ = self.store.open_payload(stream, version, event_id, data, "{}")
                 cited = self._cited(target.case, json.loads(data)["ref"])
                 if cited is not None:
                     found.add(cited.event_id)
@@ -387,6 +550,7 @@ class _Batch:
 
     def _target(self, row: Sequence[Any]) -> RefTarget:
         event_id, stream, version, type_, schema_version, occurred, data = row
+        data, _ = self.store.open_payload(stream, version, event_id, data, "{}")
         _, data = self.registry.upcast(type_, schema_version, json.loads(data))
         return RefTarget(event_id, case_of(stream), version, type_, effect_variables(type_, data),
                          dated(type_, occurred, data))
@@ -424,10 +588,12 @@ class _Batch:
         found: dict[str, tuple] = {}
         for start in range(0, len(ids), 900):
             part = ids[start:start + 900]
-            sql = ("SELECT event_id, stream, type, schema_version, occurred, data, meta, recorded_by FROM events "
-                   f"WHERE event_id IN ({','.join('?' * len(part))})")
-            for row in self.conn.execute(sql, part):
-                found[row[0]] = row[1:]
+            sql = ("SELECT event_id, stream, type, schema_version, occurred, data, meta, recorded_by, version "
+                   f"FROM events WHERE event_id IN ({','.join('?' * len(part))})")
+            for event_id, stream, type_, schema_version, occurred, data, meta, recorded_by, version in \
+                    self.conn.execute(sql, part):
+                data, meta = self.store.open_payload(stream, version, event_id, data, meta)
+                found[event_id] = (stream, type_, schema_version, occurred, data, meta, recorded_by)
         return found
 
     def _add(self, event: NewEvent, stored: dict[str, tuple]) -> None:
@@ -486,6 +652,7 @@ class _Batch:
             raise VersionConflict(f"expected {stream} at version {event.expected_version}, but it is at {head}",
                                   field="version")
         if case is not None:
+            self._check_not_erased(case, type_)
             if version == 1 and type_ != "CaseOpened":
                 raise UnknownCase(f"case '{case}' is not opened: its first event must be CaseOpened", field="case")
             if version > 1 and type_ == "CaseOpened":
@@ -495,14 +662,20 @@ class _Batch:
         if type_ in catalogue_mod.DEFINES:
             self.catalogue = self.catalogue.with_definition(type_, event.data)
 
+        stored_data, stored_meta = data_json, meta_json
+        if case is not None and self.store.sealed and type_ != "CaseForgotten":
+            stored_data, stored_meta = self._seal(case, stream, version, event_id, data_json, meta_json)
+        if type_ == "CaseForgotten":
+            self.forgets.add(case)
+
         self.position += 1
         prev_hash = self.tip
         self.tip = chain_hash(prev_hash, event_id=event_id, stream=stream, version=version, type=type_,
                               schema_version=schema_version, occurred=event.occurred,
                               recorded_at=recorded_at, recorded_by=event.recorded_by,
-                              data=data_json, meta=meta_json)
+                              data=stored_data, meta=stored_meta)
         self.rows.append((self.position, event_id, stream, version, type_, schema_version, event.occurred,
-                          recorded_at, event.recorded_by, data_json, meta_json, prev_hash, self.tip))
+                          recorded_at, event.recorded_by, stored_data, stored_meta, prev_hash, self.tip))
         self.pending_ids[event_id] = (stream, type_, schema_version, event.occurred, data_json, meta_json,
                                       event.recorded_by)
         self.heads[stream] = version
@@ -517,6 +690,28 @@ class _Batch:
         self.appended += 1
         self.first_position = self.first_position or self.position
         self.last_position = self.position
+
+
+    def _check_not_erased(self, case: str, type_: str) -> None:
+        if case in self.forgets or case in self.store.forgotten():
+            forgotten = self.store.forgotten().get(case)
+            when = f" at {forgotten.recorded_at[:10]}" if forgotten else " in this batch"
+            raise Erased(f"case '{case}' was erased{when}: nothing can be added to it", field="case")
+        if type_ == "CaseForgotten" and not self.store.sealed:
+            raise InvalidEvent(f"{self.store.path} is an open database: its events are stored in clear and cannot "
+                               "be erased (CaseForgotten needs a sealed database)", field="type")
+
+    def _seal(self, case: str, stream: str, version: int, event_id: str, data_json: str,
+              meta_json: str) -> tuple[str, str]:
+        """The stored columns of a sealed case's event; a new case gets its key here (kept in the
+        keyring before the batch commits)."""
+        sealer = self.store.sealer
+        if not sealer.has_key(case):
+            if version != 1:
+                raise KeyMissing(sealer.missing_reason(case, event_id), field="case")
+            key = self.new_keys[case] = new_key()
+            sealer.learn(case, key)
+        return sealer.seal(case, stream, version, event_id, data_json, meta_json)
 
 
 class VersionConflict(Conflict):

@@ -76,6 +76,12 @@ class Projector:
 
     def __init__(self, store: EventStore, settings: Settings = Settings()) -> None:
         self.store, self.conn, self.settings = store, store.conn, settings
+        # A sealed log's tables keep the free text of a case (notes, statements, quotes, labels,
+        # sources) only as ciphertext under the case's key: opened on read, gone with the key.
+        self._seal: Callable[[str, str | None], str | None] = _clear
+        self._open: Callable[[str, str | None], str | None] = _clear
+        if store.sealed:
+            self._seal, self._open = store.sealer.seal_text, store.sealer.open_text
 
     def _layout(self) -> dict[str, list[str]]:
         """The columns of every table of ours that exists."""
@@ -178,7 +184,7 @@ class Projector:
                     catalogue = self.store.catalogue()
                     # No `until`: the write lock held since BEGIN IMMEDIATE keeps `last` the end of the log,
                     # and a position bound would make SQLite sort instead of walking the stream index.
-                    events = self.store.read(streams=[case_stream(c) for c in cases], by_stream=True)
+                    events = self.store.read(streams=[case_stream(c) for c in cases], by_stream=True, live=True)
                     count = self._write(self._analyse(events, catalogue), progress)
                     self._save_checkpoint(last)
                     result = CatchUp(count, last, False)
@@ -187,6 +193,20 @@ class Projector:
             raise
         self.store.log.commit()
         return result
+
+    def drop_case(self, case: str) -> None:
+        """Take an erased case out of every table now (rows deleted are zeroed by the storage), keeping
+        the checkpoint: the next catch-up recomputes the stream and finds nothing to write."""
+        self.store.begin_write()
+        try:
+            if set(self._layout()) >= {*TABLES, STATE_TABLE}:
+                self._delete([case])
+                self.conn.execute(f"UPDATE {STATE_TABLE} SET cases = (SELECT count(*) FROM case_profiles) "
+                                  "WHERE name = ?", (NAME,))
+        except BaseException:
+            self.store.log.rollback()
+            raise
+        self.store.log.commit()
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> CatchUp:
         """Drop every projected row and replay the whole log."""
@@ -203,7 +223,8 @@ class Projector:
     def _rebuild(self, last: int, progress: Callable[[int], None] | None) -> CatchUp:
         for name in TABLES:
             self.conn.execute(f"DELETE FROM {name}")
-        events = (e for e in self.store.read(by_stream=True) if e.stream != CATALOGUE_STREAM)  # see catch_up
+        events = (e for e in self.store.read(by_stream=True, live=True)
+                  if e.stream != CATALOGUE_STREAM)  # see catch_up
         count = self._write(self._analyse(events, self.store.catalogue()), progress)
         self._save_checkpoint(last)
         return CatchUp(count, last, True)
@@ -232,7 +253,7 @@ class Projector:
         buffers: dict[str, list[tuple]] = {name: [] for name in TABLES}
         count = pending = 0
         for analysis in analyses:
-            for name, rows in _rows(analysis).items():
+            for name, rows in _rows(analysis, self._seal).items():
                 buffers[name].extend(rows)
                 pending += len(rows)
             count += 1
@@ -264,7 +285,8 @@ class Projector:
         row = self.conn.execute('SELECT * FROM case_profiles WHERE "case" = ?', (case,)).fetchone()
         if row is None:
             raise UnknownCase(f"no case '{case}' in {self.store.path}", field="CASE")
-        return self._assemble(row, *(self._rows_of(name, [case]) for name in TABLES if name != "case_profiles"))
+        return self._assemble(row, *(self._rows_of(name, [case]) for name in TABLES if name != "case_profiles"),
+                              opener=self._open)
 
     def load_all(self) -> Iterator[CaseAnalysis]:
         cases = self.cases()
@@ -274,7 +296,7 @@ class Projector:
             profiles = self.conn.execute(f'SELECT * FROM case_profiles WHERE "case" IN ({marks})', part).fetchall()
             grouped = [self._grouped(name, part) for name in TABLES if name != "case_profiles"]
             for row in sorted(profiles, key=lambda row: row[0]):
-                yield self._assemble(row, *(group.get(row[0], []) for group in grouped))
+                yield self._assemble(row, *(group.get(row[0], []) for group in grouped), opener=self._open)
 
     def _rows_of(self, name: str, cases: Sequence[str]) -> list[tuple]:
         return self._grouped(name, cases).get(cases[0], [])
@@ -292,27 +314,32 @@ class Projector:
 
     @staticmethod
     def _assemble(profile: Sequence[Any], steps: Sequence[tuple], edges: Sequence[tuple], loops: Sequence[tuple],
-                  readings: Sequence[tuple]) -> CaseAnalysis:
+                  readings: Sequence[tuple], *, opener: Callable[[str, str | None], str | None]) -> CaseAnalysis:
         case, origin, arrival, motive, notes, cohort, events, retracted, beyond, capped, complete = profile
         return CaseAnalysis(
-            Pathway(Profile(case, origin, arrival, motive, notes, cohort, events, retracted),
-                    tuple(_step(row) for row in steps)),
+            Pathway(Profile(case, origin, arrival, motive, opener(case, notes), cohort, events, retracted),
+                    tuple(_step(row, opener) for row in steps)),
             CausalGraph(tuple(_edge(row) for row in edges)),
             tuple(_loop(row) for row in loops), tuple(_reading(row) for row in readings), beyond, bool(capped),
             bool(complete))
 
 
-def _rows(analysis: CaseAnalysis) -> dict[str, list[tuple]]:
+def _clear(case: str, text: str | None) -> str | None:
+    return text
+
+
+def _rows(analysis: CaseAnalysis, seal: Callable[[str, str | None], str | None]) -> dict[str, list[tuple]]:
     profile = analysis.pathway.profile
     case = profile.case
     return {
-        "case_profiles": [(case, profile.origin, profile.arrival, profile.motive, profile.notes, profile.cohort,
+        "case_profiles": [(case, profile.origin, profile.arrival, profile.motive, seal(case, profile.notes),
+                           profile.cohort,
                            profile.events, profile.retracted, analysis.beyond_bound, int(analysis.beyond_capped),
                            int(analysis.loops_complete))],
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
-                           s.regime, s.actor, s.role, s.kind, s.outcome, s.perceived, s.discretion,
-                           _dumps(s.effects), _dumps(s.because), s.quote, s.label, _dumps(s.state), s.until,
-                           s.account, _dumps(s.conditions), s.source)
+                           s.regime, s.actor, s.role, s.kind, seal(case, s.outcome), s.perceived, s.discretion,
+                           _dumps(s.effects), _dumps(s.because), seal(case, s.quote), seal(case, s.label),
+                           _dumps(s.state), s.until, s.account, _dumps(s.conditions), seal(case, s.source))
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
                           e.emerged, _dumps(e.confidence)) for e in analysis.graph.edges],
@@ -328,12 +355,12 @@ def _tuple(text: str) -> tuple:
     return tuple(tuple(item) if isinstance(item, list) else item for item in json.loads(text))
 
 
-def _step(row: Sequence[Any]) -> Step:
+def _step(row: Sequence[Any], opener: Callable[[str, str | None], str | None]) -> Step:
     (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
      perceived, discretion, effects, because, quote, label, state, until, account, conditions, source) = row
     return Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind,
-                outcome, perceived, discretion, _tuple(effects), _tuple(because), quote, label, _tuple(state), until,
-                account, _tuple(conditions), source)
+                opener(case, outcome), perceived, discretion, _tuple(effects), _tuple(because), opener(case, quote),
+                opener(case, label) or "", _tuple(state), until, account, _tuple(conditions), opener(case, source))
 
 
 def _edge(row: Sequence[Any]) -> Edge:
@@ -365,7 +392,7 @@ def time_travel(store: EventStore, settings: Settings, *, cases: Sequence[str] |
     catalogue = build((e.type, e.data) for e in store.read(streams=[CATALOGUE_STREAM],
                                                             recorded_before=recorded_before))
     streams = [case_stream(case) for case in cases] if cases is not None else None
-    events = (e for e in store.read(streams=streams, recorded_before=recorded_before, by_stream=True)
+    events = (e for e in store.read(streams=streams, recorded_before=recorded_before, by_stream=True, live=True)
               if e.stream != CATALOGUE_STREAM)
     for stream, group in groupby(events, key=lambda event: event.stream):
         yield analyse_case(case_of(stream), list(group), catalogue, settings, as_of=as_of, accounts=accounts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import attrs
+
 from events.errors import InvalidEvent, UnknownCase
 from events import dates
 from events.store import EventStore, parse_timestamp
@@ -58,6 +60,32 @@ def analyses(store: EventStore, settings: Settings, *, case: str | None = None, 
             raise UnknownCase(f"case '{case}' was not recorded before {recorded_before}", field="CASE")
         return found
     return list(Projector(store, settings).current(case, progress))
+
+
+@attrs.frozen
+class Forgetting:
+    case: str
+    position: int
+    events: int
+    keys_destroyed: int
+    already: bool
+    note: str | None
+
+
+def forget(store: EventStore, case: str, reason: str, *, recorded_by: str | None = None,
+           waiting: Callable[[float], None] | None = None) -> Forgetting:
+    """Erase a case: CaseForgotten in the log, its key destroyed, its rows out of every table, the
+    storage's side files emptied. Run again on an erased case, it finishes what a crash cut short."""
+    stream = store.require_case(case, field="CASE", erased_ok=True)
+    already = case in store.forgotten()
+    held = store.sealed and store.log.keyring().exists() and store.sealer.has_key(case)
+    if not already:
+        store.forget(case, reason, recorded_by=recorded_by, waiting=waiting)
+    store.destroy_forgotten_keys()
+    destroyed = int(held and case not in store.log.keyring().keys())
+    Projector(store).drop_case(case)
+    note = store.scrub()
+    return Forgetting(case, store.forgotten()[case].position, store.head(stream), destroyed, already, note)
 
 
 def rebuild(store: EventStore, settings: Settings, progress: Callable[[int], None] | None = None) -> CatchUp:

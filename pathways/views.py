@@ -13,6 +13,8 @@ from .causal import is_low
 
 
 def _summary(event: Event) -> str:
+    if event.sealed:
+        return f"({event.sealed})"
     data = event.data
     if event.type == "CaseOpened":
         return f"{data.get('origin')} {data.get('motive')} arrival {data.get('arrival', '?')}"
@@ -31,6 +33,8 @@ def _summary(event: Event) -> str:
         return f"{' -> '.join(data['variables'])}: {data['polarity']} {data.get('valence', '')}".strip()
     if event.type == "EventRetracted":
         return f"{data['ref']}: {data['reason']}"
+    if event.type == "CaseForgotten":
+        return f"erased: {data['reason']}"
     return data.get("key", "")
 
 

@@ -30,7 +30,7 @@ def run(url: str, *args: str):
 
 
 def test_the_commands_work_the_same_on_a_server(pg_url, tmp_path):
-    assert run(pg_url, "init").exit_code == 0
+    assert run(pg_url, "init", "--open").exit_code == 0  # open on both ends: the same stored text, the same hashes
     source = write_jsonl(tmp_path / "f.jsonl", [r for case in FIGURES.values() for r in case])
     assert run(pg_url, "import", str(source)).exit_code == 0
     exported = tmp_path / "log.jsonl"
@@ -39,6 +39,7 @@ def test_the_commands_work_the_same_on_a_server(pg_url, tmp_path):
     assert run(pg_url, "verify").stdout.startswith("ok")
     loops = json.loads(run(pg_url, "loops", "--json").stdout)
     file_db = tmp_path / "same.db"
+    assert CliRunner().invoke(app, ["init", "--open", "--db", str(file_db)]).exit_code == 0
     assert CliRunner().invoke(app, ["import", str(exported), "--db", str(file_db)]).exit_code == 0  # a server's log to a file
     on_file = json.loads(CliRunner().invoke(app, ["loops", "--json", "--db", str(file_db)]).stdout)
     assert loops == on_file and len(loops) == 6
@@ -151,7 +152,8 @@ def test_the_roles_of_the_readme_keep_readers_from_writing(pg_url):
     text = (ROOT / "README.md").read_text()
     sql = text.split("<!-- roles -->", 1)[1].split("```sql\n", 1)[1].split("```", 1)[0]
     suffix = uuid.uuid4().hex[:8]
-    sql = sql.replace("pathways_writer", f"writer_{suffix}").replace("pathways_reader", f"reader_{suffix}")
+    sql = (sql.replace("pathways_writer", f"writer_{suffix}").replace("pathways_reader", f"reader_{suffix}")
+           .replace("pathways_auditor", f"auditor_{suffix}"))
     assert run(pg_url, "case", "open", "c", "--origin", "IR", "--motive", "asylum").exit_code == 0  # as the owner
     with psycopg.connect(pg_url, autocommit=True) as owner:
         owner.execute(sql)
@@ -169,3 +171,7 @@ def test_the_roles_of_the_readme_keep_readers_from_writing(pg_url):
                 with pytest.raises(psycopg.Error):
                     conn.execute(statement)
     assert run(pg_url, "verify").stdout.startswith("ok: 2 events")
+    auditor = base.replace("pathways@", f"auditor_{suffix}@") + "/" + database
+    assert run(auditor, "verify").exit_code == 0 and '"sealed": "sealed"' in run(auditor, "log", "--json").stdout
+    shut = run(auditor, "show", "c")
+    assert shut.exit_code == 3 and "case_keys" in shut.stderr and len(shut.stderr.strip().splitlines()) == 1

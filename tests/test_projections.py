@@ -21,7 +21,13 @@ CONTRACT = ["case", "id", "variables", "signs", "polarity", "valence", "change",
 
 
 def tables(store: EventStore) -> dict[str, list[tuple]]:
-    return {name: sorted(store.conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
+    """Every row of every table; sealed texts opened (each sealing draws a fresh nonce)."""
+    def cell(case: object, value: object) -> object:
+        if store.sealed and isinstance(value, str) and value.startswith("aesgcm1:"):
+            return ("sealed", store.sealer.open_text(case, value))
+        return value
+    return {name: sorted((tuple(cell(row[0], value) for value in row)
+                          for row in store.conn.execute(f"SELECT * FROM {name}").fetchall()), key=repr)
             for name in [*TABLES, STATE_TABLE]}
 
 

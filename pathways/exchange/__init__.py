@@ -37,7 +37,7 @@ def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, cas
     if pooled and fmt != "graphml":
         raise PathwaysError("--pooled goes with --format graphml", field="--pooled")
     if fmt in EVENT_FORMATS:
-        events = store.read(streams=[case_stream(case)] if case else None, raw=True)
+        events = store.read(streams=[case_stream(case)] if case else None, raw=True, live=True)
         if secret is not None:
             return _write_pseudonymised(fmt, events, secret, out)
         return (event_io.write_jsonl if fmt == "jsonl" else event_io.write_csv)(events, out)
