@@ -13,9 +13,27 @@ from typing import Any
 GENESIS = "0" * 64
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 kept: the same value always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Sorted keys, no spaces, UTF-8 kept: the same value always gives the same text (exactly what
+    `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` gives, without
+    building an encoder per call)."""
+    return _CANONICAL.encode(value)
+
+
+_QUOTED: dict[str | None, str] = {}
+
+
+def _quoted(text: str | None) -> str:
+    """JSON text of a stream name or coder (few distinct values, met again and again: kept)."""
+    quoted = _QUOTED.get(text)
+    if quoted is None:
+        quoted = json.dumps(text, ensure_ascii=False)
+        if len(_QUOTED) < 100_000:
+            _QUOTED[text] = quoted
+    return quoted
 
 
 def chain_hash(prev_hash: str, *, event_id: str, stream: str, version: int, type: str,
@@ -33,6 +51,6 @@ def chain_hash(prev_hash: str, *, event_id: str, stream: str, version: int, type
     when = "null" if occurred is None else f'"{occurred}"'
     body = (f'{{"data":{data},"event_id":"{event_id}","meta":{meta},'
             f'"occurred":{when},"recorded_at":"{recorded_at}",'
-            f'"recorded_by":{json.dumps(recorded_by, ensure_ascii=False)},"schema_version":{schema_version},'
-            f'"stream":{json.dumps(stream, ensure_ascii=False)},"type":"{type}","version":{version}}}')
+            f'"recorded_by":{_quoted(recorded_by)},"schema_version":{schema_version},'
+            f'"stream":{_quoted(stream)},"type":"{type}","version":{version}}}')
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()

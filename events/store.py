@@ -619,9 +619,14 @@ class _Batch:
             if not isinstance(event.recorded_by, str):
                 raise InvalidEvent("must be a string", field="recorded_by")
             limits.check_text(event.recorded_by, "recorded_by", name=True)
-        limits.check_value(event.data, "data")
-        limits.check_value(event.meta, "meta")
-        data_json, meta_json = canonical_json(event.data), canonical_json(event.meta)
+        try:
+            data_json, meta_json = canonical_json(event.data), canonical_json(event.meta)
+        except (TypeError, ValueError, RecursionError):  # not JSON values, or too deep: the walk names the field
+            limits.check_value(event.data, "data")
+            limits.check_value(event.meta, "meta")
+            raise
+        limits.check_encoded(event.data, data_json, "data")
+        limits.check_encoded(event.meta, meta_json, "meta")
         size = len(data_json.encode()) + len(meta_json.encode())
         if size > limits.EVENT_BYTES:
             raise InvalidEvent(f"data and meta take {size:,} bytes, over the limit of {limits.EVENT_BYTES:,}",

@@ -23,7 +23,7 @@ from events.store import EventStore
 from .analysis import CaseAnalysis, analyse_case
 from .causal import CausalGraph, Edge
 from .classify import Loop, Reading
-from .pathway import Pathway, Profile, Settings, Step
+from .pathway import DIRECTION_VALUE, Pathway, Profile, Settings, Step
 
 NAME = "pathways"
 TABLES: dict[str, dict[str, Any]] = {
@@ -34,7 +34,7 @@ TABLES: dict[str, dict[str, Any]] = {
                                   "type": str, "occurred": str, "effective": str, "phase": str, "regime": str,
                                   "actor": str, "role": str, "kind": str, "outcome": str, "perceived": str,
                                   "discretion": str, "effects": str, "because": str, "quote": str,
-                                  "label": str, "state": str, "until": str, "account": str, "conditions": str,
+                                  "label": str, "until": str, "account": str, "conditions": str,
                                   "source": str}, "pk": ("case", "ord")},
     "causal_edges": {"columns": {"case": str, "source": str, "target": str, "sign": int, "ambiguous": int,
                                  "origins": str, "evidence": str, "emerged": int, "confidence": str},
@@ -318,7 +318,7 @@ class Projector:
         case, origin, arrival, motive, notes, cohort, events, retracted, beyond, capped, complete = profile
         return CaseAnalysis(
             Pathway(Profile(case, origin, arrival, motive, opener(case, notes), cohort, events, retracted),
-                    tuple(_step(row, opener) for row in steps)),
+                    _steps(steps, opener)),
             CausalGraph(tuple(_edge(row) for row in edges)),
             tuple(_loop(row) for row in loops), tuple(_reading(row) for row in readings), beyond, bool(capped),
             bool(complete))
@@ -339,7 +339,7 @@ def _rows(analysis: CaseAnalysis, seal: Callable[[str, str | None], str | None])
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
                            s.regime, s.actor, s.role, s.kind, seal(case, s.outcome), s.perceived, s.discretion,
                            _dumps(s.effects), _dumps(s.because), seal(case, s.quote), seal(case, s.label),
-                           _dumps(s.state), s.until, s.account, _dumps(s.conditions), seal(case, s.source))
+                           s.until, s.account, _dumps(s.conditions), seal(case, s.source))
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
                           e.emerged, _dumps(e.confidence)) for e in analysis.graph.edges],
@@ -355,12 +355,22 @@ def _tuple(text: str) -> tuple:
     return tuple(tuple(item) if isinstance(item, list) else item for item in json.loads(text))
 
 
-def _step(row: Sequence[Any], opener: Callable[[str, str | None], str | None]) -> Step:
-    (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
-     perceived, discretion, effects, because, quote, label, state, until, account, conditions, source) = row
-    return Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind,
-                opener(case, outcome), perceived, discretion, _tuple(effects), _tuple(because), opener(case, quote),
-                opener(case, label) or "", _tuple(state), until, account, _tuple(conditions), opener(case, source))
+def _steps(rows: Sequence[tuple], opener: Callable[[str, str | None], str | None]) -> tuple[Step, ...]:
+    """The steps in order; each one's running state summed here from the effects so far (a row
+    stores only its own effects, not the state of every variable again)."""
+    running: dict[str, int] = {}
+    steps = []
+    for row in rows:
+        (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
+         perceived, discretion, effects, because, quote, label, until, account, conditions, source) = row
+        effects = _tuple(effects)
+        for variable, direction in effects:
+            running[variable] = running.get(variable, 0) + DIRECTION_VALUE[direction]
+        steps.append(Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role,
+                          kind, opener(case, outcome), perceived, discretion, effects, _tuple(because),
+                          opener(case, quote), opener(case, label) or "", tuple(sorted(running.items())), until,
+                          account, _tuple(conditions), opener(case, source)))
+    return tuple(steps)
 
 
 def _edge(row: Sequence[Any]) -> Edge:
