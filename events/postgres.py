@@ -198,6 +198,11 @@ class PostgresLog:
     def close(self) -> None:
         self.raw.close()
 
+    @property
+    def target(self) -> str | None:
+        """What another process opens to read this log."""
+        return self.url
+
     def setting(self, name: str) -> str | None:
         if self.raw.execute("SELECT to_regclass('log_settings')").fetchone()[0] is None:
             return None  # a log made before settings

@@ -192,6 +192,11 @@ class SQLiteLog:
     def close(self) -> None:
         self.conn.close()
 
+    @property
+    def target(self) -> str | None:
+        """What another process opens to read this log (None: a scratch log only this one sees)."""
+        return None if str(self.path) == ":memory:" else str(self.path)
+
     # -- sealing ----------------------------------------------------------------------------------
 
     def setting(self, name: str) -> str | None:

@@ -185,7 +185,8 @@ class Projector:
                     # No `until`: the write lock held since BEGIN IMMEDIATE keeps `last` the end of the log,
                     # and a position bound would make SQLite sort instead of walking the stream index.
                     events = self.store.read(streams=[case_stream(c) for c in cases], by_stream=True, live=True)
-                    count = self._write(self._analyse(events, catalogue), progress)
+                    count = self._write(((self.rows_of(a), a.pathway.profile.events)
+                                         for a in self.analyse(events, catalogue)), progress)
                     self._save_checkpoint(last)
                     result = CatchUp(count, last, False)
         except BaseException:
@@ -221,17 +222,32 @@ class Projector:
         return result
 
     def _rebuild(self, last: int, progress: Callable[[int], None] | None) -> CatchUp:
+        from . import parallel
+
         for name in TABLES:
             self.conn.execute(f"DELETE FROM {name}")
-        events = (e for e in self.store.read(by_stream=True, live=True)
-                  if e.stream != CATALOGUE_STREAM)  # see catch_up
-        count = self._write(self._analyse(events, self.store.catalogue()), progress)
+        processes = parallel.workers(last) if self.store.log.target else 0
+        if processes:
+            erased = {case_stream(case) for case in self.store.forgotten()}
+            streams = [stream for (stream,) in self.conn.execute(
+                "SELECT DISTINCT stream FROM events WHERE stream LIKE 'case:%' ORDER BY stream") if stream not in erased]
+            rows = parallel.analysed_rows(self.store.log.target, self.settings, streams, processes)
+        else:
+            events = (e for e in self.store.read(by_stream=True, live=True)
+                      if e.stream != CATALOGUE_STREAM)  # see catch_up
+            rows = ((self.rows_of(a), a.pathway.profile.events) for a in self.analyse(events, self.store.catalogue()))
+        count = self._write(rows, progress)
         self._save_checkpoint(last)
         return CatchUp(count, last, True)
 
-    def _analyse(self, events: Iterable[Event], catalogue: Catalogue) -> Iterator[CaseAnalysis]:
+    def analyse(self, events: Iterable[Event], catalogue: Catalogue) -> Iterator[CaseAnalysis]:
+        """The analyses of the cases of `events` (grouped by stream, in version order)."""
         for stream, group in groupby(events, key=lambda event: event.stream):
             yield analyse_case(case_of(stream), list(group), catalogue, self.settings)
+
+    def rows_of(self, analysis: CaseAnalysis) -> dict[str, list[tuple]]:
+        """One case's rows for every table (free text sealed in a sealed log)."""
+        return _rows(analysis, self._seal)
 
     def _settings_text(self) -> str:
         return _dumps(attrs.asdict(self.settings))
@@ -249,11 +265,13 @@ class Projector:
             for name in TABLES:
                 self.conn.execute(f"DELETE FROM {name} WHERE \"case\" IN ({marks})", part)
 
-    def _write(self, analyses: Iterable[CaseAnalysis], progress: Callable[[int], None] | None) -> int:
+    def _write(self, cases: Iterable[tuple[dict[str, list[tuple]], int]],
+               progress: Callable[[int], None] | None) -> int:
+        """Write each case's rows (and its event count, for progress) in batches; how many cases."""
         buffers: dict[str, list[tuple]] = {name: [] for name in TABLES}
         count = pending = 0
-        for analysis in analyses:
-            for name, rows in _rows(analysis, self._seal).items():
+        for tables, events in cases:
+            for name, rows in tables.items():
                 buffers[name].extend(rows)
                 pending += len(rows)
             count += 1
@@ -261,7 +279,7 @@ class Projector:
                 self._flush(buffers)
                 pending = 0
             if progress:
-                progress(analysis.pathway.profile.events)
+                progress(events)
         self._flush(buffers)
         return count
 

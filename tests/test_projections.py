@@ -7,7 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.io import to_new_event
+from pathlib import Path
+
+from events.io import read_events, to_new_event
 from events.store import EventStore
 from pathways.pathway import Settings
 from pathways.projections import STATE_TABLE, TABLES, Projector
@@ -172,3 +174,26 @@ def test_tables_of_an_older_layout_are_replaced_and_rebuilt(db):
         result = Projector(store).catch_up()
         assert result.rebuilt and result.cases == 4
         assert [c.name for c in store.db["pathway_steps"].columns] == list(TABLES["pathway_steps"]["columns"])
+
+
+def test_a_rebuild_on_every_core_writes_the_same_tables_as_one_process(target, tmp_path, monkeypatch):
+    """The process pool of a big rebuild (forced here on a small log) against the serial path."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import synth
+
+    source = tmp_path / "synth.jsonl"
+    with source.open("w") as out:
+        synth.write(60, out)
+    with EventStore(target) as store:
+        store.append(read_events(source))
+        store.append([to_new_event({"type": "CaseForgotten", "case": "s0000003", "data": {"reason": "consent"}})])
+        monkeypatch.setenv("PATHWAYS_WORKERS", "1")
+        Projector(store).rebuild()
+        serial = tables(store)
+        monkeypatch.setenv("PATHWAYS_WORKERS", "2")
+        monkeypatch.setenv("PATHWAYS_PARALLEL_MIN", "1")
+        Projector(store).rebuild()
+        assert tables(store) == serial
+        assert len(serial["case_profiles"]) == 59  # the erased case is in neither
