@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .envelope import COLUMNS, EVENTS_TABLE, FORGOTTEN_INDEX, SETTINGS_TABLE
@@ -86,6 +86,23 @@ class _Connection:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.raw.cursor() as cursor:
             cursor.executemany(self._sql(sql), rows)
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        """Rows fetched from the server a batch at a time (a server-side cursor), not all at once:
+        a whole log read this way takes as little memory as one batch."""
+        import psycopg
+
+        if self.raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            with self.raw.transaction():
+                yield from self._named(sql, params)
+        else:
+            yield from self._named(sql, params)
+
+    def _named(self, sql: str, params: Sequence[Any]) -> Iterator[tuple]:
+        with self.raw.cursor(name=f"pathways_{id(sql)}_{time.monotonic_ns()}") as cursor:
+            cursor.itersize = 5000
+            cursor.execute(self._sql(sql), params)
+            yield from cursor
 
     def close(self) -> None:
         self.raw.close()
@@ -197,6 +214,9 @@ class PostgresLog:
 
     def close(self) -> None:
         self.raw.close()
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        return self.conn.stream(sql, params)
 
     @property
     def target(self) -> str | None:

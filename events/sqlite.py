@@ -192,6 +192,10 @@ class SQLiteLog:
     def close(self) -> None:
         self.conn.close()
 
+    def stream(self, sql: str, params: Any = ()) -> Any:
+        """Rows as SQLite steps through them (its cursor is lazy already)."""
+        return self.conn.execute(sql, params)
+
     @property
     def target(self) -> str | None:
         """What another process opens to read this log (None: a scratch log only this one sees)."""

@@ -353,7 +353,7 @@ class EventStore:
             params.append(recorded_before)
         order = "stream, version" if by_stream else "position"
         sql = f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY {order}"
-        for row in self.conn.execute(sql, params):
+        for row in self.log.stream(sql, params):
             if row[2] not in skip:
                 yield self._event(row, raw, keyless)
 
