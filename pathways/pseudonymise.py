@@ -27,16 +27,21 @@ def pseudonym(case: str, secret: bytes) -> str:
     return "p" + hmac.new(secret, case.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
-def rewrite(text: str, case: str, alias: str) -> str | None:
-    """A ref of this case (`CASE#N`, maybe `:VARIABLE`) under the pseudonym; None for a ref by event id
-    (event ids are not shared) or anything else."""
+def rewrite(text: str, case: str, alias: str, versions: dict[str, int] | None = None) -> str | None:
+    """A ref of this case (`CASE#N`, maybe `:VARIABLE`) under the pseudonym; a ref by event id as the
+    same `ALIAS#N` when `versions` knows the event (event ids are never shared: they would link back
+    to the log); None for anything else."""
     try:
         ref = Ref.parse(text)
     except ValueError:
         return None
+    variable = f":{ref.variable}" if ref.variable else ""
+    if ref.event_id is not None:
+        version = (versions or {}).get(ref.event_id.lower())
+        return None if version is None else f"{alias}#{version}{variable}"
     if ref.case != case:
         return None
-    return f"{alias}#{ref.version}" + (f":{ref.variable}" if ref.variable else "")
+    return f"{alias}#{ref.version}{variable}"
 
 
 def year(date: str | None) -> str | None:
@@ -81,19 +86,22 @@ DATES = {"CaseOpened": ("arrival",), "ContactAbsent": ("from", "to")}
 REFS = ("because", "evidence")
 
 
-def pseudonymise_envelope(envelope: dict, secret: bytes) -> dict:
+def pseudonymise_envelope(envelope: dict, secret: bytes, versions: dict[str, int] | None = None) -> dict | None:
     """An event in the import format, fit to share: the case a pseudonym, refs within the case rewritten
-    (refs by event id dropped: event ids are not exported), free text and metadata dropped, dates cut
-    to the year, no coder, no ids, no hashes. It still imports (versions and refs keep their order)."""
+    (a ref by event id as `ALIAS#N`, from `versions`, which this call fills as the log is read in
+    order), free text and metadata dropped, dates cut to the year, no coder, no ids, no hashes. It still
+    imports (versions and refs keep their order). None: a retraction whose target cannot be named."""
     case = envelope.get("case")
     data = dict(envelope["data"])
     if case is None:  # a catalogue definition: the project's own keys, nothing of a person
         return {"type": envelope["type"], "stream": envelope["stream"], "schema_version": envelope["schema_version"],
                 "data": data}
     alias = pseudonym(case, secret)
+    if versions is not None:
+        versions[envelope["event_id"]] = envelope["version"]
 
     def ref(text: str) -> str | None:
-        return rewrite(text, case, alias)
+        return rewrite(text, case, alias, versions)
 
     for key in FREE_TEXT:
         data.pop(key, None)
@@ -108,6 +116,9 @@ def pseudonymise_envelope(envelope: dict, secret: bytes) -> dict:
             if not data[key]:
                 data.pop(key)
     if envelope["type"] == "EventRetracted":
-        data = {"ref": ref(data["ref"]) or data["ref"], "reason": "withdrawn"}
+        target = ref(data["ref"])
+        if target is None:
+            return None
+        data = {"ref": target, "reason": "withdrawn"}
     return {"type": envelope["type"], "case": alias, "schema_version": envelope["schema_version"],
             "occurred": year(envelope.get("occurred")), "data": data}

@@ -3,6 +3,7 @@ that identifies a case or quotes a person."""
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 
@@ -97,3 +98,20 @@ def test_a_cause_cited_by_event_id_is_left_out_of_a_pseudonymised_report(cli, tm
     cli.ok("report", "--out", str(tmp_path / "r"), "--pseudonymise")
     text = " ".join(path.read_text() for path in (tmp_path / "r").rglob("*.html"))
     assert cause not in text and "fig1" not in text and "D1: dampening" in text
+
+
+def test_refs_by_event_id_are_named_by_pseudonym_in_a_pseudonymised_event_export(cli, tmp_path):
+    """An event id would link a shared file back to the log's envelopes (and so to the case id)."""
+    cause = "8f14e45f-ceea-4e7a-9b0b-1e2f3a4b5c6d"
+    records = [FIGURES["fig1"][0], {**FIGURES["fig1"][1], "event_id": cause},
+               {**FIGURES["fig1"][2], "data": {**FIGURES["fig1"][2]["data"], "because": [cause]}}, FIGURES["fig1"][3],
+               {"type": "EventRetracted", "case": "fig1", "data": {"ref": cause, "reason": "coded twice"}}]
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", records)))
+    text = cli.ok("export", "--format", "jsonl", "--pseudonymise")
+    shared = [json.loads(line) for line in text.splitlines()]
+    assert cause not in text and "fig1" not in text and "coded twice" not in text
+    alias = shared[0]["case"]
+    assert shared[2]["data"]["because"] == [f"{alias}#2"] and shared[-1]["data"]["ref"] == f"{alias}#2"
+    again = type(cli)(tmp_path / "again.db")
+    again.ok("import", str(write_jsonl(tmp_path / "shared.jsonl", shared)))
+    assert [e["type"] for e in again.log()] == [r["type"] for r in records]

@@ -72,7 +72,9 @@ def _write_pseudonymised(fmt: str, events: Iterator, secret: bytes, out: IO[str]
 
     from ..pseudonymise import pseudonymise_envelope
 
-    records = (pseudonymise_envelope(event.envelope(), secret) for event in events)
+    versions: dict[str, int] = {}
+    records = (record for record in (pseudonymise_envelope(event.envelope(), secret, versions) for event in events)
+               if record is not None)
     count = 0
     if fmt == "jsonl":
         for record in records:
