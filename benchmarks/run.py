@@ -116,7 +116,7 @@ def _scan_seconds(store: EventStore) -> float:
     return best_of(2, scan)
 
 
-def bench_rebuild(db: Path, events: int, table: Table, *, kind: str = "sealed", single: bool = True) -> None:
+def bench_rebuild(db: Path, events: int, table: Table, *, kind: str = "sealed") -> None:
     """A full rebuild (loops included) with the default workers, and in one process, against a raw
     ordered scan of the log with JSON decoding."""
     from pathways import parallel
@@ -129,7 +129,7 @@ def bench_rebuild(db: Path, events: int, table: Table, *, kind: str = "sealed", 
         processes = parallel.workers(events)
         pooled = timed(Projector(store).rebuild)
         alone = pooled
-        if single and processes:
+        if processes:
             previous = os.environ.get("PATHWAYS_WORKERS")
             os.environ["PATHWAYS_WORKERS"] = "1"
             try:
@@ -140,10 +140,9 @@ def bench_rebuild(db: Path, events: int, table: Table, *, kind: str = "sealed", 
     if processes:
         table.add(f"full rebuild, {kind}, {processes} workers (events/s)", f"{events / pooled:,.0f}",
                   f"{events / raw:,.0f} raw ordered scan + JSON", raw / pooled, ">= 0.25 and >= 100,000/s")
-    if single or not processes:
-        table.add(f"full rebuild, {kind}, one process (events/s)", f"{events / alone:,.0f}",
-                  f"{events / raw:,.0f} raw ordered scan + JSON", raw / alone, "report" if processes else
-                  ">= 0.25 and >= 100,000/s")
+    table.add(f"full rebuild, {kind}, one process (events/s)", f"{events / alone:,.0f}",
+              f"{events / raw:,.0f} raw ordered scan + JSON", raw / alone, "report" if processes else
+              ">= 0.25 and >= 100,000/s")
 
 
 def bench_catch_up(db: Path, events: int, table: Table) -> None:
@@ -236,8 +235,6 @@ def bench_render(db: Path, table: Table) -> None:
                   "no system dot here", None, "report")
 
 
-PEAK = ("import re; print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))")
-
 
 def _tree_rss_kib(root: int) -> int:
     """Resident memory of a process and all its descendants (the rebuild's workers), in KiB."""
@@ -262,23 +259,48 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def bench_memory(db: Path, events: int, table: Table) -> None:
-    """Peak resident memory of a rebuild in its own process, its workers included (sampled every
-    50 ms over the process tree), beside the same imports doing no work."""
-    code = ("import sys; sys.path.insert(0, sys.argv[2]); from events.store import EventStore;"
-            "from pathways.projections import Projector; s = EventStore(sys.argv[1]); Projector(s).rebuild()")
-    process = subprocess.Popen([sys.executable, "-c", code, db, HERE.parent])
+def _sampled(code: str, *args: object) -> tuple[float, int]:
+    """Run `code` in a fresh interpreter; its wall time and the peak resident memory of its whole
+    process tree (workers included), sampled every 50 ms, in KiB."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", code, *map(str, args)])
     peak_kib = 0
     while process.poll() is None:
         peak_kib = max(peak_kib, _tree_rss_kib(process.pid))
         time.sleep(0.05)
     if process.returncode != 0:
-        raise RuntimeError("the rebuild for the memory figure failed")
-    base_code = ("import sys; sys.path.insert(0, sys.argv[1]); import events.store, pathways.projections;" + PEAK)
-    base_kib = int(subprocess.run([sys.executable, "-c", base_code, HERE.parent], capture_output=True, text=True,
-                                  check=True).stdout)
+        raise RuntimeError(f"the measured run failed ({process.returncode})")
+    return time.perf_counter() - started, peak_kib
+
+
+_SETUP = "import sys; sys.path.insert(0, sys.argv[2]); from events.store import EventStore; "
+REBUILD = _SETUP + "from pathways.projections import Projector; Projector(EventStore(sys.argv[1])).rebuild()"
+IMPORT = _SETUP + "from events.io import read_events; EventStore(sys.argv[1]).append(read_events(sys.argv[3]))"
+IDLE = _SETUP + "import pathways.projections, events.io"
+
+
+def bench_memory(db: Path, events: int, table: Table) -> None:
+    """Peak resident memory of a rebuild in its own process, its workers included, beside the same
+    imports doing no work."""
+    _, peak_kib = _sampled(REBUILD, db, HERE.parent)
+    _, base_kib = _sampled(IDLE, db, HERE.parent)
     table.add(f"peak memory of a rebuild at {events:,} events, workers included (MiB)", f"{peak_kib / 1024:.0f}",
               f"{base_kib / 1024:.0f} the same imports, no work", peak_kib / base_kib, "< 1 GiB")
+
+
+def bench_scale(source: Path, work: Path, events: int, table: Table) -> None:
+    """What grows with the log, each in its own process: time and peak memory of a sealed import and
+    of a rebuild (workers included), then catch-up. No baselines (they would hold every row)."""
+    db = work / "scale.db"
+    seconds, peak = _sampled(IMPORT, db, HERE.parent, source)
+    table.add(f"import, sealed, {events:,} events: events/s ({seconds:,.0f} s)", f"{events / seconds:,.0f}",
+              f"peak {peak / 1024:,.0f} MiB", None, "report")
+    seconds, peak = _sampled(REBUILD, db, HERE.parent)
+    table.add(f"rebuild, sealed, {events:,} events: events/s ({seconds:,.0f} s)", f"{events / seconds:,.0f}",
+              f"peak {peak / 1024:,.0f} MiB, workers included", None, "< 1 GiB")
+    with EventStore(db) as store:
+        big = _catch_up_seconds(store)
+    table.add(f"catch-up after one new event at {events:,} events (ms)", f"{big * 1000:.1f}", "-", None, "< 50 ms")
 
 
 def bench_eventsourcing(source: Path, work: Path, events: int, table: Table) -> None:
@@ -382,16 +404,14 @@ def main() -> None:
           f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
           file=sys.stderr)
     table = Table()
-    db = bench_import(source, work, events, table)
     if args.scale:
-        bench_rebuild(db, events, table, single=False)
-        bench_catch_up(db, events, table)
-        bench_memory(db, events, table)
+        bench_scale(source, work, events, table)
         print(table.markdown())
         if args.out:
             args.out.write_text(table.markdown() + "\n")
         shutil.rmtree(work, ignore_errors=True)
         return
+    db = bench_import(source, work, events, table)
     open_db = bench_import(source, work, events, table, seal=False)
     bench_rebuild(db, events, table)
     bench_rebuild(open_db, events, table, kind="open")

@@ -38,3 +38,11 @@ def test_synthetic_data_is_deterministic_and_imports(tmp_path):
         assert report.appended == len(first.getvalue().splitlines())
         Projector(store).rebuild()
         assert store.conn.execute("SELECT count(*) FROM loops").fetchone()[0] > 0
+
+
+def test_benchmark_scale_smoke(tmp_path):
+    out = tmp_path / "scale.md"
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--cases", "20", "--scale",
+                             "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert all(row in out.read_text() for row in ("import, sealed", "rebuild, sealed", "catch-up"))
