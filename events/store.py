@@ -371,7 +371,7 @@ class EventStore:
         if not raw:
             version, data = self.registry.upcast(type_, version, data)
         return Event(row[0], row[1], row[2], row[3], type_, version, row[6], row[7], row[8],
-                     data, json.loads(meta), row[11], row[12])
+                     data, {} if meta == "{}" else json.loads(meta), row[11], row[12])
 
     def copy_to(self, target: "EventStore", progress: Callable[[int], None] | None = None) -> AppendReport:
         """Every row of this log, as stored, appended to `target` in one transaction: the same ids,

@@ -1,9 +1,11 @@
 """A full rebuild on every core: cases are independent, so groups of them are analysed in worker
 processes, each reading the log through its own connection, while this process writes the rows.
 
-Workers start from a fresh interpreter (forkserver): they share no connection with the writer. The
-rows they send back are exactly what the serial path would write (sealed texts sealed by the worker
-under the same case keys), so catch-up and rebuild agree whichever path ran.
+Workers are forked: a caller's script needs no `if __name__ == "__main__"` guard, and nothing is
+imported again. Each opens its own connection and never touches the writer's (a forked worker ends
+with `os._exit`, so the inherited one is not even closed). The rows they send back are exactly what
+the serial path would write (sealed texts sealed by the worker under the same case keys), so
+catch-up and rebuild agree whichever path ran.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def analysed_rows(target: str, settings: Any, streams: Sequence[str], processes:
     from concurrent.futures import ProcessPoolExecutor
 
     groups = [streams[start:start + GROUP] for start in range(0, len(streams), GROUP)]
-    context = multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
                              initargs=(target, attrs.asdict(settings))) as pool:
         for result in pool.map(_analyse, groups):

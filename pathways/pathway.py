@@ -226,11 +226,14 @@ def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: C
                      key=lambda e: (dates.sort_key(effective[e.version]) if effective[e.version] else (0, 0, 0),
                                     e.version))
     running: dict[str, int] = {}
+    state: tuple[tuple[str, int], ...] = ()
     steps = []
     for order, event in enumerate(ordered, start=1):
         effects = effects_of(event)
         for variable, direction in effects:
             running[variable] = running.get(variable, 0) + DIRECTION_VALUE[direction]
+        if effects:  # the state changes only where a step has effects
+            state = tuple(sorted(running.items()))
         when = effective[event.version]
         data = event.data
         phase = phase_of(when, arrival, settings.reset_years)
@@ -242,7 +245,7 @@ def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: C
             outcome=data.get("outcome") or data.get("statement") or data.get("note"),
             perceived=data.get("perceived"), discretion=data.get("discretion"), effects=effects,
             because=tuple(data.get("because", ())), quote=data.get("quote"), label=label_of(event),
-            state=tuple(sorted(running.items())),
+            state=state,
             until=data.get("to") if event.type == "ContactAbsent" else None,
             account=account_of(event.type, data), conditions=tuple(data.get("conditions", {}).items()),
             source=data.get("source"), data=data))

@@ -52,6 +52,9 @@ ORDER: dict[str, Callable[[tuple], Any]] = {
     "loops": lambda row: (row[8], row[1]),                                 # closing_order, id
     "loop_readings": lambda row: (int(row[1].rsplit("#", 1)[-1]) if "#" in row[1] else 0, row[1]),  # version
 }
+FORMAT = 2
+"""What the rows hold and how (bumped when that changes without the columns changing): tables
+written under another format are rebuilt, like tables built with other settings."""
 STATE_TABLE = "projection_state"
 STATE_COLUMNS = {"name": str, "position": int, "settings": str, "cases": int}
 FLUSH_ROWS = 20_000
@@ -68,7 +71,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _dumps(value: Any) -> str:
-    return _ENCODER.encode(value)
+    return "[]" if value == () else _ENCODER.encode(value)
 
 
 class Projector:
@@ -76,8 +79,9 @@ class Projector:
 
     def __init__(self, store: EventStore, settings: Settings = Settings()) -> None:
         self.store, self.conn, self.settings = store, store.conn, settings
-        # A sealed log's tables keep the free text of a case (notes, statements, quotes, labels,
-        # sources) only as ciphertext under the case's key: opened on read, gone with the key.
+        # A sealed log's tables keep the free text of a case (notes, outcomes and statements, quotes,
+        # sources) only as ciphertext under the case's key: opened on read, gone with the key. A step's
+        # label is made of coded keys (actor, kind, variables), like the other coded columns.
         self._seal: Callable[[str, str | None], str | None] = _clear
         self._open: Callable[[str, str | None], str | None] = _clear
         if store.sealed:
@@ -250,7 +254,7 @@ class Projector:
         return _rows(analysis, self._seal)
 
     def _settings_text(self) -> str:
-        return _dumps(attrs.asdict(self.settings))
+        return _dumps({"format": FORMAT, **attrs.asdict(self.settings)})
 
     def _save_checkpoint(self, position: int) -> None:
         cases = self.conn.execute("SELECT count(*) FROM case_profiles").fetchone()[0]
@@ -356,7 +360,7 @@ def _rows(analysis: CaseAnalysis, seal: Callable[[str, str | None], str | None])
                            int(analysis.loops_complete))],
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
                            s.regime, s.actor, s.role, s.kind, seal(case, s.outcome), s.perceived, s.discretion,
-                           _dumps(s.effects), _dumps(s.because), seal(case, s.quote), seal(case, s.label),
+                           _dumps(s.effects), _dumps(s.because), seal(case, s.quote), s.label,
                            s.until, s.account, _dumps(s.conditions), seal(case, s.source))
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
@@ -377,6 +381,7 @@ def _steps(rows: Sequence[tuple], opener: Callable[[str, str | None], str | None
     """The steps in order; each one's running state summed here from the effects so far (a row
     stores only its own effects, not the state of every variable again)."""
     running: dict[str, int] = {}
+    state: tuple[tuple[str, int], ...] = ()
     steps = []
     for row in rows:
         (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
@@ -384,9 +389,11 @@ def _steps(rows: Sequence[tuple], opener: Callable[[str, str | None], str | None
         effects = _tuple(effects)
         for variable, direction in effects:
             running[variable] = running.get(variable, 0) + DIRECTION_VALUE[direction]
+        if effects:
+            state = tuple(sorted(running.items()))
         steps.append(Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role,
                           kind, opener(case, outcome), perceived, discretion, effects, _tuple(because),
-                          opener(case, quote), opener(case, label) or "", tuple(sorted(running.items())), until,
+                          opener(case, quote), label, state, until,
                           account, _tuple(conditions), opener(case, source)))
     return tuple(steps)
 
