@@ -55,13 +55,8 @@ def _refuse_unsupported(schema: Any) -> None:
         unknown = set(schema) - SUPPORTED
         if unknown:
             raise ValueError(f"schema keyword(s) not supported by the checker: {sorted(unknown)}")
-        for sub in schema.get("properties", {}).values():
+        for sub in [*schema.get("properties", {}).values(), *schema.get("anyOf", ()), schema.get("items")]:
             _refuse_unsupported(sub)
-        for key in ("items",):
-            if key in schema:
-                _refuse_unsupported(schema[key])
-        for option in schema.get("anyOf", ()):
-            _refuse_unsupported(option)
 
 
 def _ecma(schema: Any) -> Any:

@@ -401,12 +401,9 @@ class EventStore:
                 copied += len(chunk)
                 if progress:
                     progress(len(chunk))
-            if self.sealed:
-                keys = self.log.keyring()
-                if keys.exists():
-                    content = keys.dump()
-                    content.update(target.log.keyring().dump() if target.log.keyring().exists() else {})
-                    target.log.keyring().restore(content)
+            source_keys, target_keys = self.log.keyring(), target.log.keyring()
+            if self.sealed and source_keys.exists():  # a key the target holds already wins
+                target_keys.restore({**source_keys.dump(), **(target_keys.dump() if target_keys.exists() else {})})
         except BaseException:
             target.log.rollback()
             raise
@@ -465,7 +462,6 @@ class EventStore:
         if missing:
             return VerifyReport(False, checked, None, f"append-only trigger(s) missing: {', '.join(sorted(missing))}")
         return VerifyReport(True, checked)
-
 
     def _check_seal(self, sealer: Sealer, stream: str, version: int, event_id: str, data: str) -> None:
         """With the keys at hand, a sealed payload must also decrypt: a forgery re-hashed from the

@@ -45,10 +45,8 @@ def _start(target: str, settings: dict[str, Any]) -> None:
 
 
 def _analyse(streams: Sequence[str]) -> list[tuple[dict[str, list[tuple]], int]]:
-    projector = _worker["projector"]
     events = _worker["store"].read(streams=list(streams), by_stream=True, live=True)
-    return [(projector.rows_of(analysis), analysis.pathway.profile.events)
-            for analysis in projector.analyse(events, _worker["catalogue"])]
+    return list(_worker["projector"].case_rows(events, _worker["catalogue"]))
 
 
 def analysed_rows(target: str, settings: Any, streams: Sequence[str], processes: int

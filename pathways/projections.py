@@ -189,8 +189,7 @@ class Projector:
                     # No `until`: the write lock held since BEGIN IMMEDIATE keeps `last` the end of the log,
                     # and a position bound would make SQLite sort instead of walking the stream index.
                     events = self.store.read(streams=[case_stream(c) for c in cases], by_stream=True, live=True)
-                    count = self._write(((self.rows_of(a), a.pathway.profile.events)
-                                         for a in self.analyse(events, catalogue)), progress)
+                    count = self._write(self.case_rows(events, catalogue), progress)
                     self._save_checkpoint(last)
                     result = CatchUp(count, last, False)
         except BaseException:
@@ -232,26 +231,26 @@ class Projector:
             self.conn.execute(f"DELETE FROM {name}")
         processes = parallel.workers(last) if self.store.log.target else 0
         if processes:
-            erased = {case_stream(case) for case in self.store.forgotten()}
-            streams = [stream for (stream,) in self.conn.execute(
-                "SELECT DISTINCT stream FROM events WHERE stream LIKE 'case:%' ORDER BY stream") if stream not in erased]
+            erased = self.store.forgotten()
+            streams = [case_stream(case) for case in self.store.cases() if case not in erased]
             rows = parallel.analysed_rows(self.store.log.target, self.settings, streams, processes)
         else:
             events = (e for e in self.store.read(by_stream=True, live=True)
                       if e.stream != CATALOGUE_STREAM)  # see catch_up
-            rows = ((self.rows_of(a), a.pathway.profile.events) for a in self.analyse(events, self.store.catalogue()))
+            rows = self.case_rows(events, self.store.catalogue())
         count = self._write(rows, progress)
         self._save_checkpoint(last)
         return CatchUp(count, last, True)
 
-    def analyse(self, events: Iterable[Event], catalogue: Catalogue) -> Iterator[CaseAnalysis]:
-        """The analyses of the cases of `events` (grouped by stream, in version order)."""
+    def _analyse(self, events: Iterable[Event], catalogue: Catalogue) -> Iterator[CaseAnalysis]:
         for stream, group in groupby(events, key=lambda event: event.stream):
             yield analyse_case(case_of(stream), list(group), catalogue, self.settings)
 
-    def rows_of(self, analysis: CaseAnalysis) -> dict[str, list[tuple]]:
-        """One case's rows for every table (free text sealed in a sealed log)."""
-        return _rows(analysis, self._seal)
+    def case_rows(self, events: Iterable[Event], catalogue: Catalogue) -> Iterator[tuple[dict[str, list[tuple]], int]]:
+        """For each case of `events` (grouped by stream, in version order): its rows for every table
+        (free text sealed in a sealed log) and its number of events, as `_write` takes them."""
+        for analysis in self._analyse(events, catalogue):
+            yield _rows(analysis, self._seal), analysis.pathway.profile.events
 
     def _settings_text(self) -> str:
         return _dumps({"format": FORMAT, **attrs.asdict(self.settings)})

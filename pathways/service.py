@@ -78,11 +78,12 @@ def forget(store: EventStore, case: str, reason: str, *, recorded_by: str | None
     storage's side files emptied. Run again on an erased case, it finishes what a crash cut short."""
     stream = store.require_case(case, field="CASE", erased_ok=True)
     already = case in store.forgotten()
-    held = store.sealed and store.log.keyring().exists() and store.sealer.has_key(case)
-    if not already:
-        store.forget(case, reason, recorded_by=recorded_by, waiting=waiting)
-    store.destroy_forgotten_keys()
-    destroyed = int(held and case not in store.log.keyring().keys())
+    held = store.sealed and store.sealer.has_key(case)
+    if already:
+        store.destroy_forgotten_keys()  # a forget cut short: its key may still be held
+    else:
+        store.forget(case, reason, recorded_by=recorded_by, waiting=waiting)  # destroys the key once committed
+    destroyed = int(held and not store.sealer.has_key(case))
     Projector(store).drop_case(case)
     note = store.scrub()
     return Forgetting(case, store.forgotten()[case].position, store.head(stream), destroyed, already, note)
