@@ -487,11 +487,10 @@ def import_(
 
     if not file.is_file():
         raise PathwaysError(f"{file}: no such file")
-    events = io.read_events(file, fmt)
     # A dry run against a database that does not exist yet checks against an empty log in memory.
     target = ":memory:" if dry_run and not _exists(db) else db
     with _store(target, create=True) as store, _progress("importing", io.count_records(file)) as advance:
-        report = store.append(events, file=str(file), dry_run=dry_run, progress=advance, waiting=_Waiting())
+        report = store.import_file(file, fmt, dry_run=dry_run, progress=advance, waiting=_Waiting())
     if as_json:
         _print_json({"appended": report.appended, "skipped": report.skipped, "other_coder": report.other_coder,
                      "dry_run": dry_run,

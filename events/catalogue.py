@@ -45,6 +45,11 @@ class Catalogue:
                 raise InvalidEvent(f"{value!r} is not a value of '{name}' (use one of: {', '.join(values)})",
                                    field=f"{field}.{name}")
 
+    def holds_conditions(self, conditions: Mapping[str, Any]) -> bool:
+        """Whether `check_conditions` would pass."""
+        known = self.entries["conditions"]
+        return all(name in known and value in known[name]["values"] for name, value in conditions.items())
+
     def conditions(self) -> dict[str, str]:
         """Condition -> the value that counts as present, in catalogue order."""
         return {key: entry["present"] for key, entry in self.entries["conditions"].items()}

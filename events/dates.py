@@ -36,6 +36,14 @@ def validate(text: str) -> str:
     return text
 
 
+def is_valid(text: str) -> bool:
+    try:
+        parse(text)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def precision(text: str) -> str:
     """'year', 'month' or 'day'."""
     return ("year", "month", "day")[text.count("-")]

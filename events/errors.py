@@ -47,6 +47,10 @@ class Conflict(PathwaysError):
     exit_code = 1
 
 
+class Erased(Conflict):
+    """The case was erased: nothing can be added to it, and nothing of it can be read."""
+
+
 class Busy(PathwaysError):
     """Another writer held the log's write lock past the waiting limit: nothing was written."""
 

@@ -77,11 +77,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_STRICT = json.JSONDecoder(parse_constant=_refuse_constant)  # one decoder, not one per line
+
+
 def loads(text: str, *, line: int | None = None, field: str | None = None) -> Any:
     """Strict JSON: no NaN or Infinity; a number too long, or nesting too deep for the parser, is
     refused as malformed like any other bad text (one line, never a traceback)."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return _STRICT.decode(text)
     except json.JSONDecodeError as error:
         reason = error.msg.removesuffix(" at")  # "Invalid control character at" + our "at column"
         raise InvalidEvent(f"malformed JSON ({reason} at column {error.colno})", line=line, field=field) from None
@@ -127,8 +130,8 @@ def _csv_records(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def to_new_event(record: dict[str, Any], *, line: int | None = None) -> NewEvent:
     """One envelope (a dict) as a NewEvent; unknown keys and missing ones are refused."""
-    unknown = sorted(set(record) - KNOWN)
-    if unknown:
+    if not KNOWN.issuperset(record):
+        unknown = sorted(set(record) - KNOWN)
         raise InvalidEvent(f"unknown key '{unknown[0]}'", line=line, field=unknown[0])
     for key in REQUIRED:
         if key not in record:

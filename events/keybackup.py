@@ -14,7 +14,8 @@ from pathlib import Path
 import attrs
 
 from .errors import PathwaysError, StorageError
-from .store import EventStore, utc_now
+from .store import EventStore
+from .timestamps import utc_now
 
 FORMAT = "pathways-key-backup"
 

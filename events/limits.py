@@ -72,8 +72,18 @@ def check_value(value: Any, field: str) -> None:
 
 # In canonical JSON text, what could break a limit: an escape (a control character, or a line break
 # in a key), a run of 16 digits (an integer beyond 2^53), a character refused in text, NaN or Infinity.
-_SUSPECT = re.compile("\\\\|[0-9]{16}|NaN|Infinity|[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_REFUSED_BEYOND_ASCII = re.compile("[\x80-\x9f\ud800-\udfff\ufffe\uffff]")
+_LONG_NUMBER = re.compile("[0-9]{16}")
 _SHORTEST_LIST_BOUND = min(LIST, *LISTS.values())
+
+
+def _suspect(text: str) -> bool:
+    """Whether the text holds anything that could break a limit (cheapest scans first)."""
+    if "\\" in text or "NaN" in text or "Infinity" in text or "\x7f" in text:
+        return True
+    if not text.isascii() and _REFUSED_BEYOND_ASCII.search(text):
+        return True
+    return sum(map(text.count, "0123456789")) >= 16 and _LONG_NUMBER.search(text) is not None
 
 
 def check_encoded(value: Any, text: str, field: str) -> None:
@@ -82,7 +92,7 @@ def check_encoded(value: Any, text: str, field: str) -> None:
     commas, nothing suspect in it. Most payloads pass so, in a few scans at C speed; any other is
     walked and the offending field named."""
     if (len(text) <= TEXT and text.count("{") + text.count("[") <= DEPTH
-            and text.count(",") < _SHORTEST_LIST_BOUND and not _SUSPECT.search(text)):
+            and text.count(",") < _SHORTEST_LIST_BOUND and not _suspect(text)):
         return
     check_value(value, field)
 

@@ -14,6 +14,8 @@ table of its own on PostgreSQL); this module only uses the small interface below
 from __future__ import annotations
 
 import base64
+import hashlib
+import itertools
 import os
 from typing import Protocol
 
@@ -72,6 +74,27 @@ def is_sealed(stored_data: str) -> bool:
 
 def new_key() -> bytes:
     return os.urandom(KEY_BYTES)
+
+
+class _Nonces:
+    """96-bit nonces, unique with overwhelming probability: keyed BLAKE2b (a PRF) of a counter under
+    a 256-bit seed from the system's CSPRNG. One small read of the CSPRNG per process instead of one
+    per event (on some machines it yields under 20 MB/s). The seed is drawn again in a forked child:
+    two processes sealing under the same key must never share a nonce."""
+
+    def __init__(self) -> None:
+        self._reseed()
+        os.register_at_fork(after_in_child=self._reseed)
+
+    def _reseed(self) -> None:
+        self._seed, self._counter = os.urandom(32), itertools.count()
+
+    def take(self) -> bytes:
+        counter = next(self._counter)  # atomic: a C iterator under the GIL
+        return hashlib.blake2b(counter.to_bytes(8, "big"), key=self._seed, digest_size=12).digest()
+
+
+_NONCES = _Nonces()
 
 
 def _aad(stream: str, version: int, event_id: str) -> bytes:
@@ -139,7 +162,7 @@ class Sealer:
     def seal(self, case: str, stream: str, version: int, event_id: str, data_json: str,
              meta_json: str) -> tuple[str, str]:
         """The stored `data` and `meta` columns of a sealed event."""
-        nonce = os.urandom(12)
+        nonce = _NONCES.take()
         body = self._cipher(case, event_id).encrypt(  # type: ignore[attr-defined]
             nonce, f"{data_json}\n{meta_json}".encode(), _aad(stream, version, event_id))
         return f'"{MARK}{base64.b64encode(nonce + body).decode()}"', SEALED_META
@@ -165,7 +188,7 @@ class Sealer:
         """Free text for a projection table, sealed under the case's key (None stays None)."""
         if text is None:
             return None
-        nonce = os.urandom(12)
+        nonce = _NONCES.take()
         body = self._cipher(case, case).encrypt(nonce, text.encode(), case.encode())  # type: ignore[attr-defined]
         return MARK + base64.b64encode(nonce + body).decode()
 

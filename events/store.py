@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,20 +11,20 @@ from typing import Any
 import attrs
 
 from . import catalogue as catalogue_mod
-from . import dates
+from .batch import INSERT, Batch, VersionConflict
 from .envelope import CATALOGUE_STREAM, COLUMNS, Event, NewEvent, case_of, case_stream, is_case_id
-from . import limits
-from .errors import Conflict, InvalidEvent, PathwaysError, UnknownCase
-from .sealing import KeyMissing, Sealer, Tampered, is_sealed, new_key
-from .hashing import GENESIS, canonical_json, chain_hash
-from .validate import Ref, Registry, RefTarget, check_payload, dated, effect_variables
+from .errors import Conflict, Erased, InvalidEvent, PathwaysError, UnknownCase
+from .hashing import GENESIS, chain_hash
+from .prepare import Prepared, prepare
+from .sealing import KeyMissing, Sealer, Tampered, is_sealed
+from .timestamps import format_timestamp, parse_timestamp, utc_now
+from .validate import Registry
 
-INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-TARGET = "event_id, stream, version, type, schema_version, occurred, data"
 CHUNK = 2000
 BUSY_TIMEOUT_S = 60.0
 """How long a writer waits for another writer's lock (PATHWAYS_BUSY_SECONDS overrides)."""
-REF_CACHE = 50_000
+__all__ = ["AppendReport", "Erased", "EventStore", "Forgotten", "Head", "VersionConflict", "VerifyReport",
+           "format_timestamp", "parse_timestamp", "utc_now"]
 
 
 @attrs.frozen
@@ -50,46 +48,12 @@ class Forgotten:
     reason: str
 
 
-class Erased(Conflict):
-    """The case was erased: nothing can be added to it, and nothing of it can be read."""
-
-
 @attrs.frozen
 class VerifyReport:
     ok: bool
     checked: int
     broken_position: int | None = None
     reason: str | None = None
-
-
-def utc_now() -> str:
-    return format_timestamp(dt.datetime.now(dt.timezone.utc))
-
-
-def format_timestamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-_TIMESTAMP = re.compile(r"[0-9T:.+Z -]+\Z", re.ASCII)
-
-
-def parse_timestamp(text: str) -> str:
-    """An ISO timestamp (or date) as canonical UTC text; naive times are taken as UTC."""
-    try:
-        if not _TIMESTAMP.match(text):
-            raise ValueError
-        moment = dt.datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.timezone.utc)
-        limits.check_year(moment.year, text)
-        limits.check_year(moment.astimezone(dt.timezone.utc).year, text)
-    except ValueError as error:
-        reason = str(error) if str(error).startswith("'") else \
-            f"'{text}' is not an ISO timestamp such as 2024-05-01T12:00:00Z"
-        raise ValueError(reason) from None
-    except (TypeError, OverflowError):
-        raise ValueError(f"'{text}' is not an ISO timestamp such as 2024-05-01T12:00:00Z") from None
-    return format_timestamp(moment)
 
 
 @attrs.frozen
@@ -237,10 +201,35 @@ class EventStore:
                progress: Callable[[int], None] | None = None,
                waiting: Callable[[float], None] | None = None) -> AppendReport:
         """Append a batch in one transaction: all of it, or (on any error) nothing."""
+        registry = self.registry
+        return self.append_prepared((prepare(registry, event) for event in events), file=file, dry_run=dry_run,
+                                    progress=progress, waiting=waiting)
+
+    def import_file(self, path: str | Path, fmt: str | None = None, *, dry_run: bool = False,
+                    progress: Callable[[int], None] | None = None,
+                    waiting: Callable[[float], None] | None = None) -> AppendReport:
+        """Append the events of an import file in one transaction. A big JSON Lines file is parsed and
+        checked on every core (`pipeline.py`); the result, and any refusal, is the same."""
+        from . import pipeline
+        from .io import count_records, detect_format, read_events
+
+        workers = pipeline.processes(count_records(path), busy_writer=True) if detect_format(path, fmt) == "jsonl" and \
+            Path(path).is_file() else 0
+        if not workers:
+            return self.append(read_events(path, fmt), file=str(path), dry_run=dry_run, progress=progress,
+                               waiting=waiting)
+        with pipeline.prepared_jsonl(path, self.registry, self.catalogue(), workers) as prepared:
+            return self.append_prepared(prepared, file=str(path), dry_run=dry_run, progress=progress,
+                                        waiting=waiting)
+
+    def append_prepared(self, events: Iterable[Prepared], *, file: str | None = None, dry_run: bool = False,
+                        progress: Callable[[int], None] | None = None,
+                        waiting: Callable[[float], None] | None = None) -> AppendReport:
+        """`append` of events already prepared (`prepare.py`), in order."""
         self.begin_write(waiting)
         try:
-            batch = _Batch(self, file=file)
-            chunk: list[NewEvent] = []
+            batch = Batch(self, file=file)
+            chunk: list[Prepared] = []
             for event in events:
                 chunk.append(event)
                 if len(chunk) >= CHUNK:
@@ -272,7 +261,7 @@ class EventStore:
         return AppendReport(batch.appended, batch.skipped, batch.first_position,
                             batch.last_position if batch.appended else None, dry_run, batch.other_coder)
 
-    def _unlearn(self, batch: "_Batch | None") -> None:
+    def _unlearn(self, batch: Batch | None) -> None:
         """Keys made by a batch that did not commit were never kept: they must not be used later."""
         if batch is not None and batch.new_keys and self._sealer is not None:
             self._sealer.forget_cached(set(batch.new_keys))
@@ -482,269 +471,3 @@ def _default_registry() -> Registry:
     return _REGISTRY
 
 
-class _Batch:
-    """The state of one append transaction: chain tip, stream heads, catalogue, pending rows."""
-
-    def __init__(self, store: EventStore, *, file: str | None) -> None:
-        self.store, self.conn, self.registry, self.file = store, store.conn, store.registry, file
-        last = store.last()
-        self.position, self.tip = last.position, last.hash
-        self.was_empty = last.position == 0
-        self.catalogue = store.catalogue()
-        self.heads: dict[str, int] = {}
-        self.targets: dict[tuple[str | None, int], RefTarget] = {}
-        self.targets_by_id: dict[str, RefTarget] = {}
-        self.retracted: dict[str, set[str]] = {}
-        self.rows: list[tuple] = []
-        self.pending_ids: dict[str, tuple] = {}
-        self.new_keys: dict[str, bytes] = {}
-        self.forgets: set[str] = set()
-        store._forgotten = None  # read again under the write lock
-        self.appended = self.skipped = self.other_coder = 0
-        self.first_position: int | None = None
-        self.last_position: int | None = None
-        self.now = utc_now()
-
-    # RefResolver ------------------------------------------------------------------------------
-    def by_version(self, case: str, version: int) -> RefTarget | None:
-        key = (case, version)
-        if key not in self.targets:
-            row = self.conn.execute(f"SELECT {TARGET} FROM events WHERE stream = ? AND version = ?",
-                                    (f"case:{case}", version)).fetchone()
-            if row is None:
-                return None
-            self._remember(self._target(row))
-        return self.targets[key]
-
-    def by_id(self, event_id: str) -> RefTarget | None:
-        if event_id not in self.targets_by_id:
-            row = self.conn.execute(f"SELECT {TARGET} FROM events WHERE event_id = ?", (event_id,)).fetchone()
-            if row is None:
-                return None
-            self._remember(self._target(row))
-        return self.targets_by_id[event_id]
-
-    def is_retracted(self, target: RefTarget) -> bool:
-        if target.case not in self.retracted:
-            self._write_rows()  # retractions earlier in this batch must be visible to the query
-            found: set[str] = set()
-            stream = case_stream(target.case)
-            rows = self.conn.execute("SELECT event_id, version, data FROM events WHERE stream = ? "
-                                     "AND type = 'EventRetracted'", (stream,)).fetchall()
-            for event_id, version, data in rows:
-                data, _ = self.store.open_payload(stream, version, event_id, data, "{}")
-                cited = self._cited(target.case, json.loads(data)["ref"])
-                if cited is not None:
-                    found.add(cited.event_id)
-            self.retracted[target.case] = found
-        return target.event_id in self.retracted[target.case]
-
-    def _cited(self, case: str, text: str) -> RefTarget | None:
-        """The event a ref of this case names (by version or by id)."""
-        ref = Ref.parse(text)
-        return self.by_version(case, ref.version) if ref.version else self.by_id(ref.event_id)
-
-    def _target(self, row: Sequence[Any]) -> RefTarget:
-        event_id, stream, version, type_, schema_version, occurred, data = row
-        data, _ = self.store.open_payload(stream, version, event_id, data, "{}")
-        _, data = self.registry.upcast(type_, schema_version, json.loads(data))
-        return RefTarget(event_id, case_of(stream), version, type_, effect_variables(type_, data),
-                         dated(type_, occurred, data))
-
-    def _remember(self, target: RefTarget) -> None:
-        if len(self.targets) > REF_CACHE:
-            # Bound memory on huge imports: the database has them all, once the rows still waiting
-            # in this chunk are written (inside the transaction, so nothing is committed early).
-            self._write_rows()
-            self.targets.clear()
-            self.targets_by_id.clear()
-        self.targets[(target.case, target.version)] = target
-        self.targets_by_id[target.event_id] = target
-
-    def _write_rows(self) -> None:
-        if self.rows:
-            self.conn.executemany(INSERT, self.rows)
-            self.rows = []
-
-    # appending --------------------------------------------------------------------------------
-    def add_chunk(self, chunk: list[NewEvent]) -> None:
-        stored = self._stored_ids([event.event_id.lower() for event in chunk
-                                   if isinstance(event.event_id, str)])
-        for event in chunk:
-            try:
-                self._add(event, stored)
-            except PathwaysError as error:
-                raise error.located(file=self.file, line=event.line)
-        self._write_rows()
-        self.pending_ids = {}
-
-    def _stored_ids(self, ids: list[str]) -> dict[str, tuple]:
-        if self.was_empty and self.appended == 0 or not ids:
-            return {}
-        found: dict[str, tuple] = {}
-        for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
-            sql = ("SELECT event_id, stream, type, schema_version, occurred, data, meta, recorded_by, version "
-                   f"FROM events WHERE event_id IN ({','.join('?' * len(part))})")
-            for event_id, stream, type_, schema_version, occurred, data, meta, recorded_by, version in \
-                    self.conn.execute(sql, part):
-                data, meta = self.store.open_payload(stream, version, event_id, data, meta)
-                found[event_id] = (stream, type_, schema_version, occurred, data, meta, recorded_by)
-        return found
-
-    def _add(self, event: NewEvent, stored: dict[str, tuple]) -> None:
-        stream, type_ = event.stream, event.type
-        if not isinstance(type_, str) or not type_:
-            raise InvalidEvent("is required: the event type", field="type")
-        latest = self.registry.latest(type_)
-        case = _check_stream(stream, self.registry.stream_kind(type_), type_)
-        schema_version = latest if event.schema_version is None else event.schema_version
-        if not isinstance(schema_version, int) or not 1 <= schema_version <= latest:
-            raise InvalidEvent(f"{type_} has no schema version {schema_version!r} (newest is {latest})",
-                               field="schema_version")
-        if not isinstance(event.data, dict):
-            raise InvalidEvent("must be a JSON object", field="data")
-        if not isinstance(event.meta, dict):
-            raise InvalidEvent("must be a JSON object", field="meta")
-        if event.occurred is not None:
-            try:
-                dates.validate(event.occurred)
-            except ValueError as error:
-                raise InvalidEvent(str(error), field="occurred") from None
-        if event.recorded_by is not None:
-            if not isinstance(event.recorded_by, str):
-                raise InvalidEvent("must be a string", field="recorded_by")
-            limits.check_text(event.recorded_by, "recorded_by", name=True)
-        try:
-            data_json, meta_json = canonical_json(event.data), canonical_json(event.meta)
-        except (TypeError, ValueError, RecursionError):  # not JSON values, or too deep: the walk names the field
-            limits.check_value(event.data, "data")
-            limits.check_value(event.meta, "meta")
-            raise
-        limits.check_encoded(event.data, data_json, "data")
-        limits.check_encoded(event.meta, meta_json, "meta")
-        size = len(data_json.encode()) + len(meta_json.encode())
-        if size > limits.EVENT_BYTES:
-            raise InvalidEvent(f"data and meta take {size:,} bytes, over the limit of {limits.EVENT_BYTES:,}",
-                               field="data")
-        event_id = _event_id(event.event_id)
-        if event_id is not None:
-            previous = self.pending_ids.get(event_id) or stored.get(event_id)
-            if previous is not None:
-                if previous[:6] == (stream, type_, schema_version, event.occurred, data_json, meta_json):
-                    self.skipped += 1
-                    self.other_coder += previous[6] != event.recorded_by
-                    return
-                raise Conflict(f"event id {event_id} is already stored with different content", field="event_id")
-        else:
-            event_id = str(uuid.uuid4())
-        recorded_at = self.now
-        if event.recorded_at is not None:
-            try:
-                recorded_at = parse_timestamp(event.recorded_at)
-            except ValueError as error:
-                raise InvalidEvent(str(error), field="recorded_at") from None
-
-        head = self.heads.get(stream)
-        if head is None:
-            head = 0 if self.was_empty and self.appended == 0 else self.store.head(stream)
-        version = head + 1
-        if event.expected_version is not None and event.expected_version != head:
-            raise VersionConflict(f"expected {stream} at version {event.expected_version}, but it is at {head}",
-                                  field="version")
-        if case is not None:
-            self._check_not_erased(case, type_)
-            if version == 1 and type_ != "CaseOpened":
-                raise UnknownCase(f"case '{case}' is not opened: its first event must be CaseOpened", field="case")
-            if version > 1 and type_ == "CaseOpened":
-                raise InvalidEvent(f"case '{case}' is already opened", field="type")
-        check_payload(self.registry, self.catalogue, self, type_=type_, version=schema_version,
-                      data=event.data, case=case, stream_version=version, occurred=event.occurred)
-        if type_ in catalogue_mod.DEFINES:
-            self.catalogue = self.catalogue.with_definition(type_, event.data)
-
-        stored_data, stored_meta = data_json, meta_json
-        if case is not None and self.store.sealed and type_ != "CaseForgotten":
-            stored_data, stored_meta = self._seal(case, stream, version, event_id, data_json, meta_json)
-        if type_ == "CaseForgotten":
-            self.forgets.add(case)
-
-        self.position += 1
-        prev_hash = self.tip
-        self.tip = chain_hash(prev_hash, event_id=event_id, stream=stream, version=version, type=type_,
-                              schema_version=schema_version, occurred=event.occurred,
-                              recorded_at=recorded_at, recorded_by=event.recorded_by,
-                              data=stored_data, meta=stored_meta)
-        self.rows.append((self.position, event_id, stream, version, type_, schema_version, event.occurred,
-                          recorded_at, event.recorded_by, stored_data, stored_meta, prev_hash, self.tip))
-        self.pending_ids[event_id] = (stream, type_, schema_version, event.occurred, data_json, meta_json,
-                                      event.recorded_by)
-        self.heads[stream] = version
-        if case is not None:
-            _, upcast = self.registry.upcast(type_, schema_version, event.data)
-            self._remember(RefTarget(event_id, case, version, type_, effect_variables(type_, upcast),
-                                     dated(type_, event.occurred, upcast)))
-            if type_ == "EventRetracted" and case in self.retracted:
-                cited = self._cited(case, upcast["ref"])
-                if cited is not None:
-                    self.retracted[case].add(cited.event_id)
-        self.appended += 1
-        self.first_position = self.first_position or self.position
-        self.last_position = self.position
-
-
-    def _check_not_erased(self, case: str, type_: str) -> None:
-        if case in self.forgets or case in self.store.forgotten():
-            forgotten = self.store.forgotten().get(case)
-            when = f" at {forgotten.recorded_at[:10]}" if forgotten else " in this batch"
-            raise Erased(f"case '{case}' was erased{when}: nothing can be added to it", field="case")
-        if type_ == "CaseForgotten" and not self.store.sealed:
-            raise InvalidEvent(f"{self.store.path} is an open database: its events are stored in clear and cannot "
-                               "be erased (CaseForgotten needs a sealed database)", field="type")
-
-    def _seal(self, case: str, stream: str, version: int, event_id: str, data_json: str,
-              meta_json: str) -> tuple[str, str]:
-        """The stored columns of a sealed case's event; a new case gets its key here (kept in the
-        keyring before the batch commits)."""
-        sealer = self.store.sealer
-        if not sealer.has_key(case):
-            if version != 1:
-                raise KeyMissing(sealer.missing_reason(case, event_id), field="case")
-            key = self.new_keys[case] = new_key()
-            sealer.learn(case, key)
-        return sealer.seal(case, stream, version, event_id, data_json, meta_json)
-
-
-class VersionConflict(Conflict):
-    """The stream is not at the version the writer expected: a conflict (exit 1), nothing written."""
-
-
-def _check_stream(stream: Any, kind: str, type_: str) -> str | None:
-    if stream == CATALOGUE_STREAM:
-        if kind != "catalogue":
-            raise InvalidEvent(f"{type_} belongs in a case stream, not the catalogue", field="case")
-        return None
-    case = case_of(stream) if isinstance(stream, str) else None
-    if case is None or not is_case_id(case):
-        raise InvalidEvent(f"invalid case id {case if case is not None else stream!r}: use 1-64 letters, digits, "
-                           "'.', '_' or '-', starting with a letter or digit", field="case")
-    if kind != "case":
-        raise InvalidEvent(f"{type_} belongs in the catalogue stream, not a case", field="case")
-    return case
-
-
-_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-
-
-def _event_id(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and _CANONICAL_UUID.match(value):
-        return value
-    try:
-        parsed = uuid.UUID(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or str(parsed) != value.lower():
-        raise InvalidEvent(f"{value!r} is not a UUID", field="event_id")
-    return str(parsed)

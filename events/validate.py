@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
@@ -46,9 +46,8 @@ class Ref:
                    match["id"].lower() if match["id"] else None, match["variable"])
 
 
-@attrs.frozen
-class RefTarget:
-    """What validation needs to know of a referenced event."""
+class RefTarget(NamedTuple):
+    """What validation needs to know of a referenced event (a tuple: one is made per event appended)."""
 
     event_id: str
     case: str | None
@@ -145,12 +144,10 @@ class Registry:
         return check
 
 
-def check_payload(registry: Registry, catalogue: Catalogue, resolver: RefResolver, *,
-                  type_: str, version: int, data: Any, case: str | None, stream_version: int,
-                  occurred: str | None = None) -> None:
-    """Schema, catalogue keys, partial dates and refs of one payload; raises InvalidEvent."""
-    found: list = []
-    registry.check(type_, version)(data, "data", found)
+def check_annotations(catalogue: Catalogue, resolver: RefResolver, found: list, *, type_: str,
+                      case: str | None, stream_version: int, cites_from: str | None) -> None:
+    """The annotated values of a schema-valid payload (see `checker.Found`): catalogue keys,
+    conditions, partial dates and refs, in the payload's order; raises InvalidEvent."""
     for mark, argument, field, value in found:
         if mark == "x-catalogue":
             if not catalogue.has(argument, value):
@@ -168,7 +165,25 @@ def check_payload(registry: Registry, catalogue: Catalogue, resolver: RefResolve
             target = _check_ref(resolver, value, field=field, case=case, stream_version=stream_version,
                                 retracting=type_ == "EventRetracted")
             if ".because[" in field:
-                _check_cause(resolver, target, value, field=field, cited_by=dated(type_, occurred, data))
+                _check_cause(resolver, target, value, field=field, cited_by=cites_from)
+
+
+def unsettled(catalogue: Catalogue, found: list) -> list:
+    """The annotated values that a check against `catalogue` cannot settle: refs, and the keys,
+    conditions and dates that fail against it. Those that pass are dropped: a catalogue only ever
+    grows (a definition never changes or removes a key), so they pass against any later one too;
+    the others are checked by the writer against the catalogue in force, in the payload's order."""
+    kept = []
+    for item in found:
+        mark, argument, _, value = item
+        if mark == "x-catalogue" and catalogue.has(argument, value):
+            continue
+        if mark == "x-conditions" and (not isinstance(value, dict) or catalogue.holds_conditions(value)):
+            continue
+        if mark == "x-date" and dates.is_valid(value):
+            continue
+        kept.append(item)
+    return kept
 
 
 def _check_cause(resolver: RefResolver, target: RefTarget, text: str, *, field: str, cited_by: str | None) -> None:

@@ -10,28 +10,23 @@ catch-up and rebuild agree whichever path ran.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
 
+from events.pipeline import processes
+
 GROUP = 400
 """Cases per task: big enough to amortise a round trip, small enough to keep every core busy."""
-MIN_EVENTS = 20_000
-"""Below this, starting workers costs more than it saves (PATHWAYS_PARALLEL_MIN overrides)."""
 
 _worker: dict[str, Any] = {}
 
 
 def workers(events: int) -> int:
-    """How many worker processes a rebuild of this many events uses (0: rebuild here)."""
-    try:
-        least = int(os.environ.get("PATHWAYS_PARALLEL_MIN", MIN_EVENTS))
-        wanted = int(os.environ.get("PATHWAYS_WORKERS", os.cpu_count() or 1))
-    except ValueError:
-        least, wanted = MIN_EVENTS, os.cpu_count() or 1
-    return wanted if wanted > 1 and events >= least else 0
+    """How many worker processes a rebuild of this many events uses (0: rebuild here). The writer
+    here only writes what they send, so it does not count as one (see `events.pipeline.processes`)."""
+    return processes(events)
 
 
 def _start(target: str, settings: dict[str, Any]) -> None:

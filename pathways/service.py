@@ -8,7 +8,8 @@ import attrs
 
 from events.errors import InvalidEvent, UnknownCase
 from events import dates
-from events.store import EventStore, parse_timestamp
+from events.store import EventStore
+from events.timestamps import parse_timestamp
 
 from .analysis import CaseAnalysis
 from .pathway import Settings

@@ -113,8 +113,13 @@ def seeded(cli, tmp_path):
     return cli.log()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"], ids=["one process", "workers"])
 @pytest.mark.parametrize("name, bad_line, field, reason", BAD_JSONL, ids=[row[0] for row in BAD_JSONL])
-def test_bad_jsonl_line(cli, tmp_path, seeded, name, bad_line, field, reason):
+def test_bad_jsonl_line(cli, tmp_path, seeded, name, bad_line, field, reason, workers, monkeypatch):
+    # With workers, the lines are parsed and checked in other processes (events/pipeline.py): the
+    # refusal must be the same, found at the same point.
+    monkeypatch.setenv("PATHWAYS_WORKERS", workers)
+    monkeypatch.setenv("PATHWAYS_PARALLEL_MIN", "0")
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(CONTACT) + "\n" + bad_line + "\n" + json.dumps(state()) + "\n")
     result = cli.run("import", str(path))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import events.batch as batch_module
 import events.store as store_module
 from events.envelope import NewEvent
 from events.keyfile import key_path
@@ -51,7 +52,7 @@ def chain(count: int) -> list[dict]:
 def test_a_large_import_citing_recent_events_is_accepted_past_the_ref_cache(db, tmp_path, monkeypatch):
     # The cache used to be cleared at 50,000 refs, losing rows still waiting in the chunk; a small
     # cache shows the same path in a test-sized import (2,000-event chunks, cleared mid-chunk).
-    monkeypatch.setattr(store_module, "REF_CACHE", 700)
+    monkeypatch.setattr(batch_module, "REF_CACHE", 700)
     path = write_jsonl(tmp_path / "chain.jsonl", chain(6_005))
     with EventStore(db) as store:
         report = store.append(__import__("events.io", fromlist=["read_events"]).read_events(path))
@@ -130,7 +131,7 @@ def test_replace_into_and_inserts_at_or_below_the_head_are_refused(cli, tmp_path
     cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"])))
     row = cli.log()[1]
     conn = sqlite3.connect(cli.db)
-    columns = ", ".join(store_module.COLUMNS.split(", "))
+    columns = ", ".join(batch_module.COLUMNS.split(", "))
     values = [row[c.strip()] if c.strip() not in ("data", "meta") else json.dumps(row[c.strip()])
               for c in columns.split(",")]
     for sql in (f"REPLACE INTO events ({columns}) VALUES ({','.join('?' * 13)})",
@@ -334,5 +335,5 @@ def test_an_append_through_the_store_at_a_stale_head_cannot_bypass_the_chain(db)
     with EventStore(db) as store:
         store.append([NewEvent(stream="case:c", type="CaseOpened", data=OPEN["data"])])
         with pytest.raises(sqlite3.IntegrityError):
-            store.conn.execute(f"INSERT INTO events ({store_module.COLUMNS}) VALUES "
+            store.conn.execute(f"INSERT INTO events ({batch_module.COLUMNS}) VALUES "
                                "(7,'x','case:c',2,'StateObserved',1,NULL,'t',NULL,'{}','{}','p','h')")

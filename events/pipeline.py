@@ -1,0 +1,116 @@
+"""A big JSON Lines import on every core: worker processes parse and prepare the lines (`prepare.py`)
+while the writer appends them in file order.
+
+The writer reads the file and hands out chunks of lines; the prepared chunks come back in order,
+so the writer meets the lines, and any refusal among them, exactly as a sequential import would.
+Workers are forked (no `__main__` guard needed in a caller's script; nothing imported again) and
+never touch the writer's connection (a forked worker ends with `os._exit`, so the inherited one is
+not even closed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from .catalogue import Catalogue
+from .errors import InvalidEvent
+from .io import loads, to_new_event
+from .prepare import Prepared, failed, prepare
+from .validate import Registry
+
+LINES = 1000
+"""Lines per task: enough to amortise a round trip, few enough to keep the writer fed from the start."""
+MIN_RECORDS = 20_000
+"""Below this many lines (or events), starting workers costs more than it saves (PATHWAYS_PARALLEL_MIN)."""
+
+_given: list[tuple[Registry, Catalogue]] = []  # the writer's, inherited by the forked workers
+
+
+def processes(records: int, *, busy_writer: bool = False) -> int:
+    """How many worker processes a job of this many records uses (0: all of it here).
+
+    PATHWAYS_WORKERS is how many processes may work at once (default: one per core); a writer that
+    is busy itself counts as one of them. PATHWAYS_PARALLEL_MIN is the size from which they start."""
+    try:
+        least = int(os.environ.get("PATHWAYS_PARALLEL_MIN", MIN_RECORDS))
+        wanted = int(os.environ.get("PATHWAYS_WORKERS", os.cpu_count() or 1))
+    except ValueError:
+        least, wanted = MIN_RECORDS, os.cpu_count() or 1
+    if wanted <= 1 or records < least:
+        return 0
+    return wanted - 1 if busy_writer else wanted
+
+
+@contextmanager
+def prepared_jsonl(path: str | Path, registry: Registry, catalogue: Catalogue, workers: int
+                   ) -> Iterator[Iterator[Prepared]]:
+    """The prepared events of a JSON Lines file, in file order, prepared by `workers` processes
+    (annotations that pass against `catalogue` settled there)."""
+    name = str(path)
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")  # -sig: tolerate a byte-order mark
+    except OSError as error:
+        raise InvalidEvent(f"cannot read: {error.strerror}", file=name) from None
+    _given[:] = [(registry, catalogue)]
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        with handle:
+            yield _in_order(pool, _chunks(handle), name, window=2 * workers + 2)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _given.clear()
+
+
+def _chunks(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for line, text in enumerate(handle, start=1):
+        if text.strip():
+            chunk.append((line, text))
+            if len(chunk) >= LINES:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _in_order(pool: ProcessPoolExecutor, chunks: Iterator[list[tuple[int, str]]], name: str,
+              window: int) -> Iterator[Prepared]:
+    """Keep `window` chunks in the workers' hands; give back their results in file order. A file that
+    turns out not to be UTF-8 is refused after the lines before the undecodable part."""
+    pending: deque[Future[list[Prepared]]] = deque()
+    try:
+        for chunk in chunks:
+            pending.append(pool.submit(_prepare_lines, chunk))
+            if len(pending) >= window:
+                yield from pending.popleft().result()
+    except UnicodeDecodeError as error:
+        while pending:
+            yield from pending.popleft().result()
+        raise InvalidEvent(f"not UTF-8 text ({error.reason})", file=name) from None
+    while pending:
+        yield from pending.popleft().result()
+
+
+def _prepare_lines(lines: list[tuple[int, str]]) -> list[Prepared]:
+    """In a worker: parse and prepare each line; a refusal travels as data, never as an exception."""
+    registry, catalogue = _given[0]
+    prepared = []
+    for line, text in lines:
+        try:
+            record = loads(text, line=line)
+            if not isinstance(record, dict):
+                raise InvalidEvent("each line must be a JSON object", line=line)
+            event = to_new_event(record, line=line)
+        except InvalidEvent as error:
+            prepared.append(failed(line, error))
+            continue
+        prepared.append(prepare(registry, event, catalogue))
+    return prepared
