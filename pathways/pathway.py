@@ -228,6 +228,7 @@ def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: C
     running: dict[str, int] = {}
     state: tuple[tuple[str, int], ...] = ()
     steps = []
+    placed: dict[str | None, tuple[str | None, str | None]] = {}  # a case meets few distinct dates
     for order, event in enumerate(ordered, start=1):
         effects = effects_of(event)
         for variable, direction in effects:
@@ -236,11 +237,14 @@ def build_pathway(case: str, live: Sequence[Event], retracted: int, catalogue: C
             state = tuple(sorted(running.items()))
         when = effective[event.version]
         data = event.data
-        phase = phase_of(when, arrival, settings.reset_years)
+        if when not in placed:
+            phase = phase_of(when, arrival, settings.reset_years)
+            placed[when] = (phase, regime_of(when, motive, catalogue, phase))
+        phase, regime = placed[when]
         steps.append(Step(
             case=case, order=order, ref=event.ref, event_id=event.event_id, version=event.version,
             type=event.type, occurred=event.occurred, effective=when,
-            phase=phase, regime=regime_of(when, motive, catalogue, phase),
+            phase=phase, regime=regime,
             actor=data.get("actor"), role=data.get("role"), kind=data.get("kind"),
             outcome=data.get("outcome") or data.get("statement") or data.get("note"),
             perceived=data.get("perceived"), discretion=data.get("discretion"), effects=effects,

@@ -74,6 +74,19 @@ def _dumps(value: Any) -> str:
     return "[]" if value == () else _ENCODER.encode(value)
 
 
+_COMMON: dict[tuple, str] = {}
+
+
+def _dumps_common(value: tuple) -> str:
+    """`_dumps` of a value met again and again (a step's effects, its conditions): kept."""
+    text = _COMMON.get(value)
+    if text is None:
+        text = _dumps(value)
+        if len(_COMMON) < 10_000:
+            _COMMON[value] = text
+    return text
+
+
 class Projector:
     """Keeps the read-model tables of one store current, and reads them back as result objects."""
 
@@ -359,8 +372,8 @@ def _rows(analysis: CaseAnalysis, seal: Callable[[str, str | None], str | None])
                            int(analysis.loops_complete))],
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
                            s.regime, s.actor, s.role, s.kind, seal(case, s.outcome), s.perceived, s.discretion,
-                           _dumps(s.effects), _dumps(s.because), seal(case, s.quote), s.label,
-                           s.until, s.account, _dumps(s.conditions), seal(case, s.source))
+                           _dumps_common(s.effects), _dumps(s.because), seal(case, s.quote), s.label,
+                           s.until, s.account, _dumps_common(s.conditions), seal(case, s.source))
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), _dumps(e.origins), _dumps(e.evidence),
                           e.emerged, _dumps(e.confidence)) for e in analysis.graph.edges],
