@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +45,24 @@ def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
+
+
+@contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    """Environment variables set (None: unset, or left unset) for the duration, then restored."""
+    previous = {name: os.environ.get(name) for name in values}
+
+    def apply(settings: dict[str, str | None]) -> None:
+        for name, value in settings.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    apply(values)
+    try:
+        yield
+    finally:
+        apply(previous)
 
 
 def best_of(times: int, action: Callable[[], object]) -> float:
@@ -78,17 +97,26 @@ def _raw_insert_seconds(rows: list[tuple], raw_db: Path) -> float:
     return timed(insert)
 
 
-def bench_import(source: Path, work: Path, events: int, table: Table, *, seal: bool = True) -> Path:
-    """Import with validation, hashing (and sealing) against a raw executemany of the rows it stored."""
+def bench_import(source: Path, work: Path, events: int, table: Table, *, seal: bool = True,
+                 alone: bool = False) -> Path:
+    """`pathways import` (validation, hashing, sealing; the lines parsed and checked by a worker
+    process beside the writer) against a raw executemany of the rows it stored. With `alone`, the
+    same in one process."""
+    from events import pipeline
+
     kind = "sealed" if seal else "open"
-    db = work / f"bench-{kind}.db"
-    with EventStore(db, seal=seal) as store:
-        ours = timed(lambda: store.append(read_events(source)))
-        rows = store.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position").fetchall()
-    raw = _raw_insert_seconds(rows, work / f"raw-{kind}.db")
+    name = f"{kind}, one process" if alone else kind
+    db = work / f"bench-{kind}{'-alone' if alone else ''}.db"
+    with environment(PATHWAYS_WORKERS="1" if alone else os.environ.get("PATHWAYS_WORKERS")):
+        workers = pipeline.processes(events, busy_writer=True)
+        with EventStore(db, seal=seal) as store:
+            ours = timed(lambda: store.import_file(source))
+            rows = store.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position").fetchall()
+    raw = _raw_insert_seconds(rows, work / f"raw-{kind}{'-alone' if alone else ''}.db")
     del rows
-    table.add(f"bulk import, validated and hashed, {kind} (events/s)", f"{events / ours:,.0f}",
-              f"{events / raw:,.0f} raw executemany", raw / ours, ">= 0.40" if seal else "report")
+    helpers = f", writer + {workers} worker{'s' * (workers > 1)}" if workers else ""
+    table.add(f"bulk import, validated and hashed, {name}{helpers} (events/s)", f"{events / ours:,.0f}",
+              f"{events / raw:,.0f} raw executemany", raw / ours, ">= 0.40" if seal and not alone else "report")
     return db
 
 
@@ -130,12 +158,8 @@ def bench_rebuild(db: Path, events: int, table: Table, *, kind: str = "sealed") 
         pooled = timed(Projector(store).rebuild)
         alone = pooled
         if processes:
-            previous = os.environ.get("PATHWAYS_WORKERS")
-            os.environ["PATHWAYS_WORKERS"] = "1"
-            try:
+            with environment(PATHWAYS_WORKERS="1"):
                 alone = timed(Projector(store).rebuild)
-            finally:
-                os.environ.pop("PATHWAYS_WORKERS") if previous is None else os.environ.update(PATHWAYS_WORKERS=previous)
         raw = _scan_seconds(store)
     if processes:
         table.add(f"full rebuild, {kind}, {processes} workers (events/s)", f"{events / pooled:,.0f}",
@@ -220,12 +244,8 @@ def bench_render(db: Path, table: Table) -> None:
     def both() -> None:
         for _, diagram in files.case_diagrams([analysis], "both", catalogue):
             render(diagram, "svg")
-    previous = os.environ.get("PATHWAYS_RENDERER")
-    os.environ["PATHWAYS_RENDERER"] = "embedded"
-    try:
+    with environment(PATHWAYS_RENDERER="embedded"):
         embedded = best_of(3, both)
-    finally:
-        os.environ.pop("PATHWAYS_RENDERER") if previous is None else os.environ.update(PATHWAYS_RENDERER=previous)
     if shutil.which("dot"):
         system = best_of(3, both)
         table.add("render a case's two diagrams, SVG (ms)", f"{embedded * 1000:.0f} embedded",
@@ -275,7 +295,7 @@ def _sampled(code: str, *args: object) -> tuple[float, int]:
 
 _SETUP = "import sys; sys.path.insert(0, sys.argv[2]); from events.store import EventStore; "
 REBUILD = _SETUP + "from pathways.projections import Projector; Projector(EventStore(sys.argv[1])).rebuild()"
-IMPORT = _SETUP + "from events.io import read_events; EventStore(sys.argv[1]).append(read_events(sys.argv[3]))"
+IMPORT = _SETUP + "EventStore(sys.argv[1]).import_file(sys.argv[3])"
 IDLE = _SETUP + "import pathways.projections, events.io"
 
 
@@ -334,9 +354,11 @@ def bench_eventsourcing(source: Path, work: Path, events: int, table: Table) -> 
             start = batch[-1].id + 1
     theirs_read = timed(their_read)
     db = work / "es-ours.db"
+    proposed = list(read_events(source))  # built beforehand, as their stored events are
     with EventStore(db) as store:
-        ours_write = timed(lambda: store.append(read_events(source)))
+        ours_write = timed(lambda: store.append(proposed))
         ours_read = timed(lambda: sum(1 for _ in store.read()))
+    proposed.clear()
     table.add("append a batch through the API, sealed, vs eventsourcing (events/s)", f"{events / ours_write:,.0f}",
               f"{events / theirs_write:,.0f} eventsourcing SQLite", theirs_write / ours_write, ">= 1.00")
     table.add("read back the whole log vs eventsourcing (events/s)", f"{events / ours_read:,.0f}",
@@ -358,7 +380,7 @@ def bench_postgres(source: Path, events: int, table: Table) -> None:
     with throwaway_cluster() as cluster:
         url = create_database(cluster, "bench")
         with EventStore(url) as store:
-            ours = timed(lambda: store.append(read_events(source)))
+            ours = timed(lambda: store.import_file(source))
             rows = store.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position").fetchall()
         raw_url = create_database(cluster, "raw")
 
@@ -412,6 +434,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
         return
     db = bench_import(source, work, events, table)
+    bench_import(source, work, events, table, alone=True)
     open_db = bench_import(source, work, events, table, seal=False)
     bench_rebuild(db, events, table)
     bench_rebuild(open_db, events, table, kind="open")
