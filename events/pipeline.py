@@ -60,13 +60,28 @@ def prepared_jsonl(path: str | Path, registry: Registry, catalogue: Catalogue, w
     _given[:] = [(registry, catalogue)]
     import multiprocessing
 
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=orphan_guard,
+                               initargs=(os.getpid(),))
     try:
         with handle:
             yield _in_order(pool, _chunks(handle), name, window=2 * workers + 2)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _given.clear()
+
+
+def orphan_guard(parent: int) -> None:
+    """In a worker: end when the process that started it is gone. A writer killed outright (SIGKILL,
+    the OOM killer) cannot shut its pool down, and a forked worker holds both ends of its task pipe,
+    so it would wait for work forever."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, name="orphan-guard", daemon=True).start()
 
 
 def _chunks(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:

@@ -10,12 +10,13 @@ catch-up and rebuild agree whichever path ran.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
 
-from events.pipeline import processes
+from events.pipeline import orphan_guard, processes
 
 GROUP = 400
 """Cases per task: big enough to amortise a round trip, small enough to keep every core busy."""
@@ -29,8 +30,10 @@ def workers(events: int) -> int:
     return processes(events)
 
 
-def _start(target: str, settings: dict[str, Any]) -> None:
+def _start(target: str, settings: dict[str, Any], parent: int) -> None:
     from events.store import EventStore
+
+    orphan_guard(parent)
 
     from .pathway import Settings
     from .projections import Projector
@@ -53,6 +56,6 @@ def analysed_rows(target: str, settings: Any, streams: Sequence[str], processes:
     groups = [streams[start:start + GROUP] for start in range(0, len(streams), GROUP)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
-                             initargs=(target, attrs.asdict(settings))) as pool:
+                             initargs=(target, attrs.asdict(settings), os.getpid())) as pool:
         for result in pool.map(_analyse, groups):
             yield from result

@@ -1,4 +1,5 @@
-"""An import killed with SIGKILL half-way leaves the log verified and without any of that import."""
+"""An import killed with SIGKILL half-way leaves the log verified and without any of that import,
+and no worker process behind."""
 
 import json
 import os
@@ -24,6 +25,27 @@ def _big_import(path: Path, cases: int) -> None:
                                                **({"because": [f"{case}#{step + 1}"]} if step else {})}}) + "\n")
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive: not gone, and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def test_sigkill_mid_import_leaves_nothing_of_it(db, tmp_path, cli):
     cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
     before = cli.log()
@@ -31,15 +53,22 @@ def test_sigkill_mid_import_leaves_nothing_of_it(db, tmp_path, cli):
     _big_import(source, 20_000)
     process = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "import", str(source),
                                 "--db", str(db)], cwd=Path(__file__).parent.parent,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "PATHWAYS_WORKERS": "2"})  # a writer and a worker
     wal = Path(f"{db}-wal")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < 2_000_000):
         time.sleep(0.02)
     assert process.poll() is None, "the import finished before it could be killed; make the file bigger"
     assert wal.stat().st_size >= 2_000_000, "the import wrote nothing before the deadline"
+    workers = children(process.pid)
+    assert workers, "the import runs its lines through a worker process"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    deadline = time.monotonic() + 10  # the worker sees its writer gone and ends, never waits forever
+    while time.monotonic() < deadline and any(map(running, workers)):
+        time.sleep(0.1)
+    assert not any(map(running, workers)), "a worker outlived its killed writer"
 
     with EventStore(db) as store:
         report = store.verify()
