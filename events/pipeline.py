@@ -60,7 +60,7 @@ def prepared_jsonl(path: str | Path, registry: Registry, catalogue: Catalogue, w
     _given[:] = [(registry, catalogue)]
     import multiprocessing
 
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=orphan_guard,
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start_worker,
                                initargs=(os.getpid(),))
     try:
         with handle:
@@ -70,12 +70,16 @@ def prepared_jsonl(path: str | Path, registry: Registry, catalogue: Catalogue, w
         _given.clear()
 
 
-def orphan_guard(parent: int) -> None:
-    """In a worker: end when the process that started it is gone. A writer killed outright (SIGKILL,
-    the OOM killer) cannot shut its pool down, and a forked worker holds both ends of its task pipe,
-    so it would wait for work forever."""
+def start_worker(parent: int) -> None:
+    """In a worker, first: interrupts are the writer's to handle (Ctrl-C reaches every process of the
+    terminal's group; the writer stops the pool and says so in one line), and the worker ends when
+    the writer is gone (one killed outright cannot shut its pool down, and a forked worker, holding
+    both ends of its task pipe, would wait for work forever)."""
+    import signal
     import threading
     import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from events.pipeline import orphan_guard, processes
+from events.pipeline import processes, start_worker
 
 GROUP = 400
 """Cases per task: big enough to amortise a round trip, small enough to keep every core busy."""
@@ -33,7 +33,7 @@ def workers(events: int) -> int:
 def _start(target: str, settings: dict[str, Any], parent: int) -> None:
     from events.store import EventStore
 
-    orphan_guard(parent)
+    start_worker(parent)
 
     from .pathway import Settings
     from .projections import Projector

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from events.store import EventStore
 
+from .processes import children, running
+
 
 def _big_import(path: Path, cases: int) -> None:
     with path.open("w") as out:
@@ -23,27 +25,6 @@ def _big_import(path: Path, cases: int) -> None:
                                       "data": {"actor": "municipality", "kind": "obligation-letter",
                                                "effects": [{"variable": "pressure", "direction": "up"}],
                                                **({"because": [f"{case}#{step + 1}"]} if step else {})}}) + "\n")
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
-def running(pid: int) -> bool:
-    """Alive: not gone, and not a zombie waiting to be reaped."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def test_sigkill_mid_import_leaves_nothing_of_it(db, tmp_path, cli):
@@ -73,4 +54,29 @@ def test_sigkill_mid_import_leaves_nothing_of_it(db, tmp_path, cli):
     with EventStore(db) as store:
         report = store.verify()
     assert report.ok and report.checked == len(before)
+    assert cli.log() == before
+
+
+def test_ctrl_c_mid_import_stops_it_in_one_line_with_nothing_written(db, tmp_path, cli):
+    # Ctrl-C at a terminal interrupts every process of its group, the workers too: only the writer
+    # may speak (one line, exit 130); the workers stop quietly, and nothing of the import stays.
+    cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
+    before = cli.log()
+    source = tmp_path / "big.jsonl"
+    _big_import(source, 20_000)
+    process = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "import", str(source),
+                                "--db", str(db)], cwd=Path(__file__).parent.parent, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PATHWAYS_WORKERS": "2"})
+    wal = Path(f"{db}-wal")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < 2_000_000):
+        time.sleep(0.02)
+    workers = children(process.pid)
+    assert process.poll() is None and workers, "the import should be running, with its worker"
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal does
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["interrupted: nothing of the unfinished command was written"]
+    assert not any(map(running, workers))
     assert cli.log() == before

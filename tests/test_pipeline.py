@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from events import pipeline
-from events.envelope import COLUMNS
+from events.envelope import COLUMNS, NewEvent
 from events.store import EventStore
 
 from .conftest import write_jsonl
@@ -138,3 +138,18 @@ def test_the_catalogue_in_force_is_the_writers_not_the_workers(cli, tmp_path, mo
     unknown = write_jsonl(tmp_path / "unknown.jsonl", [contact(actor="ngo-y")])
     result = cli.run("import", str(unknown))
     assert result.exit_code == 2 and "unknown actor 'ngo-y'" in result.stderr
+
+
+def test_workers_import_into_either_backend_and_leave_its_connection_working(target, tmp_path, monkeypatch):
+    # The workers are forked with the writer's connection open (a SQLite file, or a PostgreSQL
+    # session): they must never touch or close it.
+    source = panel(tmp_path / "panel.jsonl", cases=40)
+    monkeypatch.setattr(pipeline, "LINES", 50)
+    with imported(tmp_path / "one.db", source, "1", monkeypatch) as one:
+        expected = [(e.event_id, e.stream, e.version, e.type, e.data, e.recorded_at) for e in one.read()]
+    with imported(target, source, "2", monkeypatch, seal=True) as store:
+        assert [(e.event_id, e.stream, e.version, e.type, e.data, e.recorded_at) for e in store.read()] == expected
+        assert store.verify().ok
+        store.append([NewEvent(stream=expected[1][1], type="StateObserved",
+                               data={"variable": "trust", "direction": "up"})])
+        assert store.last_position() == len(expected) + 1

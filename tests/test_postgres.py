@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 from cli import app
 from events.store import EventStore
 
+from .processes import children, running
+
 from .conftest import write_jsonl
 from .figures import FIGURES
 from .test_killed_import import _big_import
@@ -59,14 +61,26 @@ def test_sigkill_mid_import_on_a_server_leaves_nothing_of_it(pg_url, tmp_path):
     source = tmp_path / "big.jsonl"
     _big_import(source, 20_000)
     process = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "import", str(source),
-                                "--db", pg_url], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--db", pg_url], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "PATHWAYS_WORKERS": "2"})  # a writer and a worker
     time.sleep(4)  # well into the 200,000 events
     assert process.poll() is None, "the import finished before it could be killed; make the file bigger"
+    workers = children(process.pid)
+    assert workers, "the import runs its lines through a worker process"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    # A forked worker holds a copy of the writer's session: while it lived, the server would keep the
+    # killed transaction open and its lock held. It must end, and the next writer get the lock.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(running, workers)):
+        time.sleep(0.1)
+    assert not any(map(running, workers)), "a worker outlived its killed writer"
     with EventStore(pg_url) as store:
         report = store.verify()
         assert report.ok and report.checked == 1 and store.last_position() == 1
+    after = CliRunner().invoke(app, ["add", "state", "before", "--variable", "trust", "--direction", "up",
+                                     "--db", pg_url], env={"PATHWAYS_BUSY_SECONDS": "5"})
+    assert after.exit_code == 0, after.stderr
 
 
 def test_a_writer_waits_for_the_advisory_lock_then_stops_with_one_line(pg_url):
