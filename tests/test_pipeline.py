@@ -27,17 +27,18 @@ def contact(**data):
                      **data}}
 
 
-def panel(path: Path, cases: int = 200) -> Path:
+def panel(path: Path, cases: int = 200, *, tail: bool = True) -> Path:
     """Synthetic cases, a catalogue definition used later in the same file (its key is unknown to the
-    workers' catalogue), a retraction and a cause cited by event id; every time given."""
+    workers' catalogue), and (`tail`) a retraction and a cause cited by event id; every time given."""
     records = [json.loads(line) for line in synth_lines(cases)]
     records.insert(100, {"type": "VariableDefined", "stream": "catalogue",
                          "data": {"key": "courage", "desirability": 1}})
     cited = records[1]
-    records += [{"type": "StateObserved", "case": cited["case"],
-                 "data": {"variable": "courage", "direction": "up", "because": [cited["event_id"]]}},
-                {"type": "EventRetracted", "case": cited["case"], "data": {"ref": f"{cited['case']}#3",
-                                                                            "reason": "coded twice"}}]
+    if tail:
+        records += [{"type": "StateObserved", "case": cited["case"],
+                     "data": {"variable": "courage", "direction": "up", "because": [cited["event_id"]]}},
+                    {"type": "EventRetracted", "case": cited["case"], "data": {"ref": f"{cited['case']}#3",
+                                                                                "reason": "coded twice"}}]
     for index, record in enumerate(records):
         record["recorded_at"] = f"2026-01-01T00:00:{index % 60:02d}Z"
         record.setdefault("event_id", f"00000000-0000-4000-8000-{index:012d}")
@@ -153,3 +154,16 @@ def test_workers_import_into_either_backend_and_leave_its_connection_working(tar
         store.append([NewEvent(stream=expected[1][1], type="StateObserved",
                                data={"variable": "trust", "direction": "up"})])
         assert store.last_position() == len(expected) + 1
+
+
+def test_workers_import_again_skips_every_stored_event_and_a_dry_run_writes_nothing(tmp_path, monkeypatch):
+    source = panel(tmp_path / "panel.jsonl", cases=40, tail=False)
+    monkeypatch.setattr(pipeline, "LINES", 50)
+    with imported(tmp_path / "log.db", source, "2", monkeypatch, seal=True) as store:
+        events = store.last_position()
+        again = store.import_file(source)
+        assert (again.appended, again.skipped) == (0, events)  # idempotent: every line already stored
+        more = panel(tmp_path / "more.jsonl", cases=45, tail=False)  # the same 40 cases, then five more
+        trial = store.import_file(more, dry_run=True)
+        assert trial.dry_run and trial.appended > 0 and trial.skipped == events
+        assert store.last_position() == events and store.verify().ok
