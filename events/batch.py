@@ -28,6 +28,12 @@ TARGET = "event_id, stream, version, type, schema_version, occurred, data"
 REF_CACHE = 50_000
 
 
+def _refuse_at(stage: int, event: Prepared) -> None:
+    """Raise the refusal `prepare` found, if it belongs to this stage of the writer's checks."""
+    if event.error is not None and event.error[0] == stage:
+        raise InvalidEvent(event.error[1], field=event.error[2])
+
+
 class VersionConflict(Conflict):
     """The stream is not at the version the writer expected: a conflict (exit 1), nothing written."""
 
@@ -144,9 +150,7 @@ class Batch:
         return found
 
     def _add(self, event: Prepared, stored: dict[str, tuple]) -> None:
-        error = event.error
-        if error is not None and error[0] == ENVELOPE:
-            raise InvalidEvent(error[1], field=error[2])
+        _refuse_at(ENVELOPE, event)
         stream, type_, case = event.stream, event.type, event.case
         event_id = event.event_id
         if event_id is not None:
@@ -160,11 +164,9 @@ class Batch:
                 raise Conflict(f"event id {event_id} is already stored with different content", field="event_id")
         else:
             event_id = str(uuid.uuid4())
-        if error is not None and error[0] == RECORDED_AT:
-            raise InvalidEvent(error[1], field=error[2])
+        _refuse_at(RECORDED_AT, event)
         version = self._next_version(event, case)
-        if error is not None and error[0] == PAYLOAD:
-            raise InvalidEvent(error[1], field=error[2])
+        _refuse_at(PAYLOAD, event)
         check_annotations(self.catalogue, self, event.found, type_=type_, case=case, stream_version=version,
                           cites_from=event.cites_from)
         if event.definition is not None:

@@ -41,15 +41,23 @@ def count_records(path: str | Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
+def open_import(path: str | Path) -> IO[str]:
+    """An import file opened as text; InvalidEvent naming it if it cannot be read."""
+    try:
+        return open(path, encoding="utf-8-sig", newline="")  # -sig: tolerate a byte-order mark
+    except OSError as error:
+        raise InvalidEvent(f"cannot read: {error.strerror}", file=str(path)) from None
+
+
+def not_utf8(error: UnicodeDecodeError, name: str) -> InvalidEvent:
+    return InvalidEvent(f"not UTF-8 text ({error.reason})", file=name)
+
+
 def read_events(path: str | Path, fmt: str | None = None) -> Iterator[NewEvent]:
     """Stream the events of an import file; a bad line raises InvalidEvent naming file, line and field."""
     fmt = detect_format(path, fmt)
     name = str(path)
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")  # -sig: tolerate a byte-order mark
-    except OSError as error:
-        raise InvalidEvent(f"cannot read: {error.strerror}", file=name) from None
-    with handle:
+    with open_import(path) as handle:
         records = _jsonl_records(handle) if fmt == "jsonl" else _csv_records(handle)
         try:
             for line, record in records:
@@ -58,19 +66,29 @@ def read_events(path: str | Path, fmt: str | None = None) -> Iterator[NewEvent]:
                 except InvalidEvent as error:
                     raise error.located(file=name, line=line)
         except UnicodeDecodeError as error:
-            raise InvalidEvent(f"not UTF-8 text ({error.reason})", file=name) from None
+            raise not_utf8(error, name) from None
         except InvalidEvent as error:
             raise error.located(file=name)
 
 
-def _jsonl_records(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def jsonl_lines(handle: IO[str]) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line that is not blank."""
     for line, text in enumerate(handle, start=1):
-        if not text.strip():
-            continue
-        record = loads(text, line=line)
-        if not isinstance(record, dict):
-            raise InvalidEvent("each line must be a JSON object", line=line)
-        yield line, record
+        if text.strip():
+            yield line, text
+
+
+def jsonl_record(text: str, line: int) -> dict[str, Any]:
+    """One line of JSON Lines as the envelope it must be (a JSON object)."""
+    record = loads(text, line=line)
+    if not isinstance(record, dict):
+        raise InvalidEvent("each line must be a JSON object", line=line)
+    return record
+
+
+def _jsonl_records(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line, text in jsonl_lines(handle):
+        yield line, jsonl_record(text, line)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -20,7 +20,7 @@ from typing import IO
 
 from .catalogue import Catalogue
 from .errors import InvalidEvent
-from .io import loads, to_new_event
+from .io import jsonl_lines, jsonl_record, not_utf8, open_import, to_new_event
 from .prepare import Prepared, failed, prepare
 from .validate import Registry
 
@@ -53,10 +53,7 @@ def prepared_jsonl(path: str | Path, registry: Registry, catalogue: Catalogue, w
     """The prepared events of a JSON Lines file, in file order, prepared by `workers` processes
     (annotations that pass against `catalogue` settled there)."""
     name = str(path)
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")  # -sig: tolerate a byte-order mark
-    except OSError as error:
-        raise InvalidEvent(f"cannot read: {error.strerror}", file=name) from None
+    handle = open_import(path)
     _given[:] = [(registry, catalogue)]
     import multiprocessing
 
@@ -90,12 +87,11 @@ def start_worker(parent: int) -> None:
 
 def _chunks(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
     chunk: list[tuple[int, str]] = []
-    for line, text in enumerate(handle, start=1):
-        if text.strip():
-            chunk.append((line, text))
-            if len(chunk) >= LINES:
-                yield chunk
-                chunk = []
+    for numbered in jsonl_lines(handle):
+        chunk.append(numbered)
+        if len(chunk) >= LINES:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 
@@ -113,7 +109,7 @@ def _in_order(pool: ProcessPoolExecutor, chunks: Iterator[list[tuple[int, str]]]
     except UnicodeDecodeError as error:
         while pending:
             yield from pending.popleft().result()
-        raise InvalidEvent(f"not UTF-8 text ({error.reason})", file=name) from None
+        raise not_utf8(error, name) from None
     while pending:
         yield from pending.popleft().result()
 
@@ -124,10 +120,7 @@ def _prepare_lines(lines: list[tuple[int, str]]) -> list[Prepared]:
     prepared = []
     for line, text in lines:
         try:
-            record = loads(text, line=line)
-            if not isinstance(record, dict):
-                raise InvalidEvent("each line must be a JSON object", line=line)
-            event = to_new_event(record, line=line)
+            event = to_new_event(jsonl_record(text, line), line=line)
         except InvalidEvent as error:
             prepared.append(failed(line, error))
             continue

@@ -27,23 +27,30 @@ def _big_import(path: Path, cases: int) -> None:
                                                **({"because": [f"{case}#{step + 1}"]} if step else {})}}) + "\n")
 
 
-def test_sigkill_mid_import_leaves_nothing_of_it(db, tmp_path, cli):
-    cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
-    before = cli.log()
+def _import_under_way(db: Path, tmp_path: Path, **popen) -> tuple[subprocess.Popen, list[int]]:
+    """A big import started in its own process (a writer and a worker), once it has written 2 MB
+    into the WAL: the process and its worker(s)."""
     source = tmp_path / "big.jsonl"
     _big_import(source, 20_000)
     process = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "import", str(source),
                                 "--db", str(db)], cwd=Path(__file__).parent.parent,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "PATHWAYS_WORKERS": "2"})  # a writer and a worker
+                               env={**os.environ, "PATHWAYS_WORKERS": "2"}, **popen)
     wal = Path(f"{db}-wal")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < 2_000_000):
         time.sleep(0.02)
-    assert process.poll() is None, "the import finished before it could be killed; make the file bigger"
+    assert process.poll() is None, "the import finished before it could be stopped; make the file bigger"
     assert wal.stat().st_size >= 2_000_000, "the import wrote nothing before the deadline"
     workers = children(process.pid)
     assert workers, "the import runs its lines through a worker process"
+    return process, workers
+
+
+def test_sigkill_mid_import_leaves_nothing_of_it(db, tmp_path, cli):
+    cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
+    before = cli.log()
+    process, workers = _import_under_way(db, tmp_path)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     deadline = time.monotonic() + 10  # the worker sees its writer gone and ends, never waits forever
@@ -62,18 +69,7 @@ def test_ctrl_c_mid_import_stops_it_in_one_line_with_nothing_written(db, tmp_pat
     # may speak (one line, exit 130); the workers stop quietly, and nothing of the import stays.
     cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
     before = cli.log()
-    source = tmp_path / "big.jsonl"
-    _big_import(source, 20_000)
-    process = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "import", str(source),
-                                "--db", str(db)], cwd=Path(__file__).parent.parent, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PATHWAYS_WORKERS": "2"})
-    wal = Path(f"{db}-wal")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < 2_000_000):
-        time.sleep(0.02)
-    workers = children(process.pid)
-    assert process.poll() is None and workers, "the import should be running, with its worker"
+    process, workers = _import_under_way(db, tmp_path, start_new_session=True, text=True)
     os.killpg(process.pid, signal.SIGINT)  # what the terminal does
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
