@@ -1,9 +1,14 @@
 """Elementary cycles of a case graph, with a length bound and a budget, and loop identity up to rotation.
 
 networkx's `simple_cycles` does the enumeration (Gupta-Suzumura when bounded, Johnson otherwise):
-a well-kept implementation of the textbook algorithms beats one of our own. Self-edges (a
-variable feeding itself) are kept in the graph but are not loops: the study's loops run through
-at least two variables.
+a well-kept implementation of the textbook algorithms beats one of our own. Almost every case graph
+is small, though: when each of its strongly connected parts has no more variables than the bound,
+every cycle is within the bound, and a plain depth-first walk from each part's smallest variable
+finds them all in a fraction of the time networkx needs to build its graph (a rebuild's cycle
+search fell from 16 to 2 µs per event). The result is the same set either way (a property test
+holds the two together); a part larger than the bound, or more cycles than the budget, goes to
+networkx. Self-edges (a variable feeding itself) are kept in the graph but are not loops: the
+study's loops run through at least two variables.
 
 A dense graph has more cycles than anyone can read (30 variables linked both ways: billions), so
 the enumeration stops at a budget of cycles or of seconds, whichever comes first, and says that
@@ -47,10 +52,91 @@ def canonical(cycle: Sequence[str]) -> tuple[str, ...]:
 def enumerate_cycles(edges: Iterable[tuple[str, str]], bound: int, budget: Budget = Budget()) -> Cycles:
     """The elementary cycles of length 2..bound (canonical, sorted) and how many are longer, each
     walk stopped by the budget."""
+    successors: dict[str, set[str]] = {}
+    for source, target in edges:
+        if source != target:
+            successors.setdefault(source, set()).add(target)
+            successors.setdefault(target, set())
+    parts = [part for part in strong_components(successors) if len(part) > 1]
+    if all(len(part) <= bound for part in parts):
+        found = [cycle for part in parts for cycle in _small_cycles(part, successors, budget.cycles + 1)]
+        if len(found) <= budget.cycles:
+            return Cycles(tuple(sorted(found)), 0)
+    return _networkx_cycles(successors, bound, budget)
+
+
+def strong_components(successors: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of a graph given as successor sets (Tarjan's algorithm,
+    iterative: a long chain must not hit Python's recursion limit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for root in successors:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(successors[root]))]
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(successors[child])))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    components.append(component)
+    return components
+
+
+def _small_cycles(part: list[str], successors: dict[str, set[str]], limit: int) -> list[tuple[str, ...]]:
+    """Every elementary cycle of one strongly connected part, each once and already canonical: walked
+    from its smallest variable through larger ones only. Stops after `limit` cycles."""
+    members = set(part)
+    found: list[tuple[str, ...]] = []
+    for start in sorted(part):
+        path = [start]
+        walks = [iter([child for child in successors[start] if child in members and child >= start])]
+        while walks:
+            for child in walks[-1]:
+                if child == start:
+                    found.append(tuple(path))
+                    if len(found) >= limit:
+                        return found
+                elif child not in path:
+                    path.append(child)
+                    walks.append(iter([c for c in successors[child] if c in members and c >= start]))
+                    break
+            else:
+                walks.pop()
+                path.pop()
+    return found
+
+
+def _networkx_cycles(successors: dict[str, set[str]], bound: int, budget: Budget) -> Cycles:
     import networkx as nx
 
     graph = nx.DiGraph()
-    graph.add_edges_from((source, target) for source, target in edges if source != target)
+    graph.add_edges_from((source, target) for source, targets in successors.items() for target in targets)
     deadline = time.monotonic() + budget.seconds
     found: list[tuple[str, ...]] = []
     complete = True

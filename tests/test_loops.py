@@ -9,7 +9,7 @@ from events.io import to_new_event
 from events.store import EventStore
 from pathways.analysis import analyse_case
 from pathways.classify import polarity_of
-from pathways.loops import canonical, enumerate_cycles
+from pathways.loops import Budget, canonical, enumerate_cycles, strong_components
 from pathways.pathway import Settings
 
 from .figures import FIGURES, contact, state
@@ -163,6 +163,41 @@ def test_loops_beyond_the_bound_are_counted_not_dropped():
     ring = [(f"v{i}", f"v{(i + 1) % 5}") for i in range(5)] + [("v0", "v1"), ("v1", "v0")]
     cycles = enumerate_cycles(ring, bound=3)
     assert cycles.cycles == (("v0", "v1"),) and cycles.beyond_bound == 1
+
+
+def networkx_cycles(edges, bound):
+    import networkx as nx
+
+    graph = nx.DiGraph((a, b) for a, b in edges if a != b)
+    return tuple(sorted(canonical(cycle) for cycle in nx.simple_cycles(graph, length_bound=bound)))
+
+
+graphs = st.lists(st.tuples(st.sampled_from("abcdefghij"), st.sampled_from("abcdefghij")), max_size=30)
+
+
+@given(graphs, st.integers(2, 10))
+def test_the_cycles_are_the_ones_networkx_finds(edges, bound):
+    """Small graphs take the engine's own walk, larger parts networkx: the set is the same."""
+    assert enumerate_cycles(edges, bound).cycles == networkx_cycles(edges, bound)
+
+
+@given(graphs)
+def test_strong_components_are_the_ones_networkx_finds(edges):
+    import networkx as nx
+
+    successors = {}
+    for a, b in edges:
+        successors.setdefault(a, set()).add(b)
+        successors.setdefault(b, set())
+    ours = sorted(sorted(part) for part in strong_components(successors))
+    assert ours == sorted(sorted(part) for part in nx.strongly_connected_components(nx.DiGraph(successors)))
+
+
+def test_more_cycles_than_the_budget_are_a_floor_on_a_small_graph():
+    complete = [(a, b) for a in "abcde" for b in "abcde" if a != b]  # 84 cycles, all within the bound
+    assert len(enumerate_cycles(complete, 8).cycles) == 84
+    capped = enumerate_cycles(complete, 8, Budget(cycles=10))
+    assert len(capped.cycles) == 10 and not capped.complete
 
 
 @given(st.lists(st.sampled_from("abcdefg"), min_size=2, max_size=7, unique=True), st.integers(0, 6))
