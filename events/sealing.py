@@ -105,10 +105,11 @@ class Sealer:
     """Seals and opens the payloads of one store with the keys of its keyring (read once, kept here)."""
 
     def __init__(self, keyring: Keyring) -> None:
+        from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         self.keyring = keyring
-        self._aesgcm = AESGCM
+        self._aesgcm, self._invalid_tag = AESGCM, InvalidTag
         self._keys: dict[str, bytes] | None = None
         self._ciphers: dict[str, object] = {}
         self._unreadable: str | None = None
@@ -169,16 +170,14 @@ class Sealer:
 
     def open(self, case: str, stream: str, version: int, event_id: str, stored_data: str) -> tuple[str, str]:
         """The canonical `data` and `meta` JSON of a sealed event; KeyMissing or Tampered."""
-        from cryptography.exceptions import InvalidTag
-
-        cipher = self._cipher(case, event_id)
+        cipher = self._ciphers.get(case) or self._cipher(case, event_id)
         try:
             # The stored text is `"aesgcm1:<base64>"`: base64 needs no JSON escapes, so no parser either.
             if not (stored_data.startswith('"' + MARK) and stored_data.endswith('"')):
                 raise ValueError
             raw = base64.b64decode(stored_data[len(MARK) + 1:-1], validate=True)
             plain = cipher.decrypt(raw[:12], raw[12:], _aad(stream, version, event_id))  # type: ignore[attr-defined]
-        except (ValueError, InvalidTag):
+        except (ValueError, self._invalid_tag):
             raise Tampered(f"event {event_id} ({stream}#{version}): its sealed payload does not decrypt "
                            "under the case's key: it was changed after it was written") from None
         data_json, _, meta_json = plain.decode().partition("\n")
@@ -195,12 +194,10 @@ class Sealer:
     def open_text(self, case: str, stored: str | None) -> str | None:
         if stored is None or not stored.startswith(MARK):
             return stored
-        from cryptography.exceptions import InvalidTag
-
         raw = base64.b64decode(stored[len(MARK):])
         try:
             return self._cipher(case, case).decrypt(raw[:12], raw[12:], case.encode()).decode()  # type: ignore[attr-defined]
-        except InvalidTag:
+        except self._invalid_tag:
             raise Tampered(f"a projected text of case '{case}' does not decrypt: the tables were changed "
                            "behind the log's back (`pathways rebuild` writes them again)") from None
 
