@@ -119,14 +119,7 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
             confidence: Confidence | None = None) -> None:
         found.setdefault((source, target), _Instances()).add(sign, at, origin, evidence, confidence)
 
-    nonzero: dict[int, list[tuple[str, int]]] = {}  # by version: a cause is named again and again
-
-    def effects_of(step: Step) -> list[tuple[str, int]]:
-        effects = nonzero.get(step.version)
-        if effects is None:
-            effects = nonzero[step.version] = _nonzero(step.effects)
-        return effects
-
+    nonzero = {step.version: _nonzero(step.effects) for step in steps}  # once: a cause is named again and again
     for step in steps:
         data = step.data
         if step.type == "LinkCoded":
@@ -135,7 +128,7 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
         elif step.type == "ExpectationFormed":
             for link in data["links"]:
                 add(link["from"], link["to"], 1 if link["sign"] == "+" else -1, step.order, "expected", [step])
-        effects = effects_of(step)
+        effects = nonzero[step.version]
         if not effects:
             continue
         for text in step.because:
@@ -143,7 +136,7 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
             cause = by_version.get(ref.version) if ref.version is not None else by_id.get(ref.event_id)
             if cause is None:  # retracted, or after the as-of point
                 continue
-            causes = effects_of(cause)
+            causes = nonzero[cause.version]
             if ref.variable is not None:
                 causes = [(variable, d) for variable, d in causes if variable == ref.variable]
             at = max(cause.order, step.order)

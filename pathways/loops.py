@@ -2,17 +2,18 @@
 
 networkx's `simple_cycles` does the enumeration (Gupta-Suzumura when bounded, Johnson otherwise):
 a well-kept implementation of the textbook algorithms beats one of our own. Almost every case graph
-is small, though: when each of its strongly connected parts has no more variables than the bound,
-every cycle is within the bound, and a plain depth-first walk from each part's smallest variable
-finds them all in a fraction of the time networkx needs to build its graph (a rebuild's cycle
-search fell from 16 to 2 µs per event). The result is the same set either way (a property test
-holds the two together); a part larger than the bound, or more cycles than the budget, goes to
+is small, though: when none of its strongly connected parts has more variables than the bound (nor
+than `WALKED`), every cycle is within the bound, and a plain depth-first walk from each part's
+smallest variable finds them all in a fraction of the time networkx needs to build its graph (a
+rebuild's cycle search fell from 16 to 2 µs per event). The result is the same set either way (a
+property test holds the two together); a larger part, or more cycles than the budget, goes to
 networkx. Self-edges (a variable feeding itself) are kept in the graph but are not loops: the
 study's loops run through at least two variables.
 
 A dense graph has more cycles than anyone can read (30 variables linked both ways: billions), so
 the enumeration stops at a budget of cycles or of seconds, whichever comes first, and says that
-what it found is a floor. Both walks are lazy: memory stays flat however dense the graph.
+what it found is a floor. networkx's walks are lazy, and the engine's keeps at most the budget:
+memory stays flat however dense the graph.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+WALKED = 8
+"""The largest strongly connected part the engine walks itself. Its walk has no clock: at this size
+it takes at most about 16,000 steps (all the simple paths of a complete graph on 8 variables),
+whatever `--loop-bound` is; a larger part goes to networkx, under the time budget."""
 BEYOND_CAP = 100_000
 """Cycles beyond the bound are counted up to this many; past it the count is reported as a floor."""
 
@@ -58,7 +63,7 @@ def enumerate_cycles(edges: Iterable[tuple[str, str]], bound: int, budget: Budge
             successors.setdefault(source, set()).add(target)
             successors.setdefault(target, set())
     parts = [part for part in strong_components(successors) if len(part) > 1]
-    if all(len(part) <= bound for part in parts):
+    if all(len(part) <= min(bound, WALKED) for part in parts):
         found = [cycle for part in parts for cycle in _small_cycles(part, successors, budget.cycles + 1)]
         if len(found) <= budget.cycles:
             return Cycles(tuple(sorted(found)), 0)
