@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 
@@ -24,3 +25,11 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def all_gone(pids: list[int], seconds: float = 10) -> bool:
+    """Wait up to `seconds` for every one of these processes to end; whether they all did."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(map(running, pids)):
+        time.sleep(0.1)
+    return not any(map(running, pids))

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from cli import app
 from events.store import EventStore
 
-from .processes import children, running
+from .processes import all_gone, children
 
 from .conftest import write_jsonl
 from .figures import FIGURES
@@ -71,10 +71,7 @@ def test_sigkill_mid_import_on_a_server_leaves_nothing_of_it(pg_url, tmp_path):
     process.wait()
     # A forked worker holds a copy of the writer's session: while it lived, the server would keep the
     # killed transaction open and its lock held. It must end, and the next writer get the lock.
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(map(running, workers)):
-        time.sleep(0.1)
-    assert not any(map(running, workers)), "a worker outlived its killed writer"
+    assert all_gone(workers), "a worker outlived its killed writer"
     with EventStore(pg_url) as store:
         report = store.verify()
         assert report.ok and report.checked == 1 and store.last_position() == 1
