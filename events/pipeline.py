@@ -1,8 +1,11 @@
-"""A big JSON Lines import on every core: worker processes parse and prepare the lines (`prepare.py`)
-while the writer appends them in file order.
+"""A big batch on every core: worker processes parse and prepare the events (`prepare.py`) while
+the writer appends them in order. A JSON Lines import hands out chunks of lines; an `append` of a
+big list hands out slices of it (the forked workers hold the list already: nothing is sent but two
+numbers).
 
-The writer reads the file and hands out chunks of lines; the prepared chunks come back in order,
-so the writer meets the lines, and any refusal among them, exactly as a sequential import would.
+The prepared chunks come back in order, so the writer meets the events, and any refusal among them,
+exactly as a sequential import or append would.
+
 Workers are forked (no `__main__` guard needed in a caller's script; nothing imported again) and
 never touch the writer's connection (a forked worker ends with `os._exit`, so the inherited one is
 not even closed).
@@ -12,14 +15,15 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .catalogue import Catalogue
 from .errors import InvalidEvent
+from .envelope import NewEvent
 from .io import jsonl_lines, jsonl_record, not_utf8, open_import, to_new_event
 from .prepare import Prepared, failed, prepare
 from .validate import Registry
@@ -29,7 +33,7 @@ LINES = 1000
 MIN_RECORDS = 20_000
 """Below this many lines (or events), starting workers costs more than it saves (PATHWAYS_PARALLEL_MIN)."""
 
-_given: list[tuple[Registry, Catalogue]] = []  # the writer's, inherited by the forked workers
+_given: list[tuple[Registry, Catalogue, Sequence[NewEvent]]] = []  # the writer's, inherited by the forked workers
 
 
 def processes(records: int, *, busy_writer: bool = False) -> int:
@@ -53,15 +57,29 @@ def prepared_jsonl(path: str | Path, registry: Registry, catalogue: Catalogue, w
     """The prepared events of a JSON Lines file, in file order, prepared by `workers` processes
     (annotations that pass against `catalogue` settled there)."""
     name = str(path)
-    handle = open_import(path)
-    _given[:] = [(registry, catalogue)]
+    with open_import(path) as handle, _pool(registry, catalogue, (), workers) as pool:
+        yield _in_order(pool, _prepare_lines, _chunks(handle), name, window=2 * workers + 2)
+
+
+@contextmanager
+def prepared_events(events: Sequence[NewEvent], registry: Registry, catalogue: Catalogue, workers: int
+                    ) -> Iterator[Iterator[Prepared]]:
+    """`prepare` of each of `events`, in order, by `workers` processes (as `prepared_jsonl`)."""
+    slices = ((start, min(start + LINES, len(events))) for start in range(0, len(events), LINES))
+    with _pool(registry, catalogue, events, workers) as pool:
+        yield _in_order(pool, _prepare_slice, slices, "", window=2 * workers + 2)
+
+
+@contextmanager
+def _pool(registry: Registry, catalogue: Catalogue, events: Sequence[NewEvent], workers: int
+          ) -> Iterator[ProcessPoolExecutor]:
     import multiprocessing
 
+    _given[:] = [(registry, catalogue, events)]
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start_worker,
                                initargs=(os.getpid(),))
     try:
-        with handle:
-            yield _in_order(pool, _chunks(handle), name, window=2 * workers + 2)
+        yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _given.clear()
@@ -96,14 +114,14 @@ def _chunks(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
         yield chunk
 
 
-def _in_order(pool: ProcessPoolExecutor, chunks: Iterator[list[tuple[int, str]]], name: str,
+def _in_order(pool: ProcessPoolExecutor, work: Callable[[Any], list[Prepared]], chunks: Iterator[Any], name: str,
               window: int) -> Iterator[Prepared]:
     """Keep `window` chunks in the workers' hands; give back their results in file order. A file that
     turns out not to be UTF-8 is refused after the lines before the undecodable part."""
     pending: deque[Future[list[Prepared]]] = deque()
     try:
         for chunk in chunks:
-            pending.append(pool.submit(_prepare_lines, chunk))
+            pending.append(pool.submit(work, chunk))
             if len(pending) >= window:
                 yield from pending.popleft().result()
     except UnicodeDecodeError as error:
@@ -116,7 +134,7 @@ def _in_order(pool: ProcessPoolExecutor, chunks: Iterator[list[tuple[int, str]]]
 
 def _prepare_lines(lines: list[tuple[int, str]]) -> list[Prepared]:
     """In a worker: parse and prepare each line; a refusal travels as data, never as an exception."""
-    registry, catalogue = _given[0]
+    registry, catalogue, _ = _given[0]
     prepared = []
     for line, text in lines:
         try:
@@ -126,3 +144,9 @@ def _prepare_lines(lines: list[tuple[int, str]]) -> list[Prepared]:
             continue
         prepared.append(prepare(registry, event, catalogue))
     return prepared
+
+
+def _prepare_slice(bounds: tuple[int, int]) -> list[Prepared]:
+    """In a worker: `prepare` of a slice of the writer's list (inherited at the fork)."""
+    registry, catalogue, events = _given[0]
+    return [prepare(registry, event, catalogue) for event in events[bounds[0]:bounds[1]]]

@@ -202,10 +202,17 @@ class EventStore:
     def append(self, events: Iterable[NewEvent], *, file: str | None = None, dry_run: bool = False,
                progress: Callable[[int], None] | None = None,
                waiting: Callable[[float], None] | None = None) -> AppendReport:
-        """Append a batch in one transaction: all of it, or (on any error) nothing."""
+        """Append a batch in one transaction: all of it, or (on any error) nothing. A big list is
+        checked on every core (`pipeline.py`), with the same result."""
+        from . import pipeline
+
         registry = self.registry
-        return self.append_prepared((prepare(registry, event) for event in events), file=file, dry_run=dry_run,
-                                    progress=progress, waiting=waiting)
+        workers = pipeline.processes(len(events), busy_writer=True) if isinstance(events, (list, tuple)) else 0
+        if not workers:
+            return self.append_prepared((prepare(registry, event) for event in events), file=file, dry_run=dry_run,
+                                        progress=progress, waiting=waiting)
+        with pipeline.prepared_events(events, registry, self.catalogue(), workers) as prepared:
+            return self.append_prepared(prepared, file=file, dry_run=dry_run, progress=progress, waiting=waiting)
 
     def import_file(self, path: str | Path, fmt: str | None = None, *, dry_run: bool = False,
                     progress: Callable[[int], None] | None = None,

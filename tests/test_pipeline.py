@@ -1,5 +1,6 @@
-"""A big JSON Lines import is parsed and checked by worker processes (events/pipeline.py) while the
-writer appends: it must store exactly what one process stores, and refuse exactly what it refuses."""
+"""A big JSON Lines import (or `append` of a big list) is parsed and checked by worker processes
+(events/pipeline.py) while the writer appends: it must store exactly what one process stores, and
+refuse exactly what it refuses."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
 from events import pipeline
@@ -167,3 +169,50 @@ def test_workers_import_again_skips_every_stored_event_and_a_dry_run_writes_noth
         trial = store.import_file(more, dry_run=True)
         assert trial.dry_run and trial.appended > 0 and trial.skipped == events
         assert store.last_position() == events and store.verify().ok
+
+
+def appended(db: Path, events: list[NewEvent], workers: str, monkeypatch) -> EventStore:
+    monkeypatch.setenv("PATHWAYS_WORKERS", workers)
+    monkeypatch.setenv("PATHWAYS_PARALLEL_MIN", "0")
+    store = EventStore(db, seal=False)  # clear: the same rows to the byte (sealed ones differ by key)
+    store.append(events)
+    return store
+
+
+def test_appending_a_big_list_on_workers_stores_what_one_process_stores(tmp_path, monkeypatch):
+    from events.io import read_events
+
+    events = list(read_events(panel(tmp_path / "panel.jsonl", cases=60)))
+    monkeypatch.setattr(pipeline, "LINES", 97)  # many slices, ending mid-case
+    pooled = []
+    real = pipeline.prepared_events
+    monkeypatch.setattr(pipeline, "prepared_events", lambda *args: pooled.append(args[-1]) or real(*args))
+    with appended(tmp_path / "one.db", events, "1", monkeypatch) as one, \
+            appended(tmp_path / "two.db", events, "2", monkeypatch) as two:
+        rows = f"SELECT {COLUMNS} FROM events ORDER BY position"
+        expected = one.conn.execute(rows).fetchall()
+        assert len(expected) == len(events)
+        assert two.conn.execute(rows).fetchall() == expected
+        assert two.verify().ok
+    assert pooled == [1]  # the second went through a worker beside the writer
+
+
+def test_a_bad_event_in_a_big_list_is_refused_as_one_process_refuses_it_and_nothing_is_written(tmp_path,
+                                                                                               monkeypatch):
+    from events.errors import InvalidEvent
+
+    events = [NewEvent(stream="case:p-1", type="CaseOpened", data=OPEN["data"])]
+    events += [NewEvent(stream="case:p-1", type="ContactRecorded", occurred="1996", data=contact()["data"])
+               for _ in range(300)]
+    events[250] = attrs.evolve(events[250], occurred="1996-13")
+    monkeypatch.setattr(pipeline, "LINES", 7)
+    reasons = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("PATHWAYS_WORKERS", workers)
+        monkeypatch.setenv("PATHWAYS_PARALLEL_MIN", "0")
+        with EventStore(tmp_path / f"{workers}.db") as store:
+            with pytest.raises(InvalidEvent) as refused:
+                store.append(events)
+            assert store.last_position() == 0
+            reasons.append(str(refused.value))
+    assert reasons[0] == reasons[1] and "no month 13" in reasons[1]
