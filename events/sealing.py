@@ -87,11 +87,14 @@ class _Nonces:
         os.register_at_fork(after_in_child=self._reseed)
 
     def _reseed(self) -> None:
-        self._seed, self._counter = os.urandom(32), itertools.count()
+        # The keyed state is made once and copied per nonce: the same digest, without the key's setup.
+        self._keyed, self._counter = hashlib.blake2b(key=os.urandom(32), digest_size=12), itertools.count()
 
     def take(self) -> bytes:
         counter = next(self._counter)  # atomic: a C iterator under the GIL
-        return hashlib.blake2b(counter.to_bytes(8, "big"), key=self._seed, digest_size=12).digest()
+        state = self._keyed.copy()
+        state.update(counter.to_bytes(8, "big"))
+        return state.digest()
 
 
 _NONCES = _Nonces()

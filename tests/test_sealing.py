@@ -310,3 +310,28 @@ def test_forgetting_a_case_gives_the_projections_of_a_log_that_never_had_it(tmp_
         store.append(to_new_event(record, line=line) for line, record in enumerate(records, 1) if record["case"] != erased)
         never = _analyses(store, set(cases))
     assert erased not in after and after == never == rebuilt
+
+
+def test_nonces_never_repeat_within_a_process_nor_between_it_and_a_forked_child():
+    # AES-GCM under one key must never see a nonce twice: a forked child (a rebuild or import
+    # worker sealing under the same case keys) draws a fresh seed instead of replaying the parent's.
+    import os
+
+    from events.sealing import _NONCES
+
+    mine = [_NONCES.take() for _ in range(1000)]
+    assert len(set(mine)) == 1000 and all(len(nonce) == 12 for nonce in mine)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(write, b"".join(_NONCES.take() for _ in range(1000)))
+        os._exit(0)
+    os.close(write)
+    theirs = b""
+    while len(theirs) < 12_000:
+        theirs += os.read(read, 12_000 - len(theirs))
+    os.close(read)
+    os.waitpid(child, 0)
+    theirs_set = {theirs[i:i + 12] for i in range(0, 12_000, 12)}
+    more = [_NONCES.take() for _ in range(1000)]  # the parent goes on counting where the child also began
+    assert not theirs_set & set(mine + more)
