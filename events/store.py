@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from . import catalogue as catalogue_mod
+from . import collector
 from .batch import INSERT, Batch, VersionConflict
 from .envelope import CATALOGUE_STREAM, COLUMNS, Event, NewEvent, case_of, case_stream, is_case_id
 from .errors import Conflict, Erased, InvalidEvent, PathwaysError, UnknownCase
@@ -235,6 +236,12 @@ class EventStore:
                         progress: Callable[[int], None] | None = None,
                         waiting: Callable[[float], None] | None = None) -> AppendReport:
         """`append` of events already prepared (`prepare.py`), in order."""
+        with collector.paused():
+            return self._append_prepared(events, file=file, dry_run=dry_run, progress=progress, waiting=waiting)
+
+    def _append_prepared(self, events: Iterable[Prepared], *, file: str | None, dry_run: bool,
+                         progress: Callable[[int], None] | None, waiting: Callable[[float], None] | None
+                         ) -> AppendReport:
         self.begin_write(waiting)
         try:
             batch = Batch(self, file=file)

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from events import collector
 from events.catalogue import Catalogue
 from events.envelope import CATALOGUE_STREAM, Event, case_of, case_stream
 from events.errors import Busy, PathwaysError, StorageError, UnknownCase
@@ -284,6 +285,11 @@ class Projector:
     def _write(self, cases: Iterable[tuple[dict[str, list[tuple]], int]],
                progress: Callable[[int], None] | None) -> int:
         """Write each case's rows (and its event count, for progress) in batches; how many cases."""
+        with collector.paused():
+            return self._write_all(cases, progress)
+
+    def _write_all(self, cases: Iterable[tuple[dict[str, list[tuple]], int]],
+                   progress: Callable[[int], None] | None) -> int:
         buffers: dict[str, list[tuple]] = {name: [] for name in TABLES}
         count = pending = 0
         for tables, events in cases:
