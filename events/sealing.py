@@ -14,6 +14,7 @@ table of its own on PostgreSQL); this module only uses the small interface below
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import itertools
 import os
@@ -23,6 +24,7 @@ from .errors import PathwaysError
 
 MARK = "aesgcm1:"
 SEALED_META = '"sealed"'
+_STORED_MARK = '"' + MARK
 KEY_BYTES = 32
 CIPHERS = 1024
 """Cipher objects kept at once. A log is read and written case by case, so a small cache hits; one
@@ -176,9 +178,9 @@ class Sealer:
         cipher = self._cipher(case, event_id)
         try:
             # The stored text is `"aesgcm1:<base64>"`: base64 needs no JSON escapes, so no parser either.
-            if not (stored_data.startswith('"' + MARK) and stored_data.endswith('"')):
+            if not (stored_data.startswith(_STORED_MARK) and stored_data.endswith('"')):
                 raise ValueError
-            raw = base64.b64decode(stored_data[len(MARK) + 1:-1], validate=True)
+            raw = binascii.a2b_base64(stored_data[len(MARK) + 1:-1], strict_mode=True)  # base64 alphabet only
             plain = cipher.decrypt(raw[:12], raw[12:], _aad(stream, version, event_id))  # type: ignore[attr-defined]
         except (ValueError, self._invalid_tag):
             raise Tampered(f"event {event_id} ({stream}#{version}): its sealed payload does not decrypt "

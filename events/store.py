@@ -140,6 +140,9 @@ class EventStore:
         """The clear `data` and `meta` JSON of a stored row (decrypted when sealed)."""
         if not is_sealed(data):
             return data, meta
+        return self._open_sealed(stream, version, event_id, data)
+
+    def _open_sealed(self, stream: str, version: int, event_id: str, data: str) -> tuple[str, str]:
         case = case_of(stream)
         forgotten = self.forgotten().get(case)
         if forgotten is not None:
@@ -366,7 +369,7 @@ class EventStore:
         type_, version, data, meta = row[4], row[5], row[9], row[10]
         if is_sealed(data):
             try:
-                data, meta = self.open_payload(row[2], row[3], row[1], data, meta)
+                data, meta = self._open_sealed(row[2], row[3], row[1], data)
             except (Erased, KeyMissing):
                 if not keyless:
                     raise
