@@ -24,6 +24,8 @@ WHEN NEW.position IS NOT (SELECT coalesce(max(position), 0) + 1 FROM events)
   OR EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.version)
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only: an insert must add the next position'); END;
 """
+WRITE_CACHE_KIB = 64 * 1024
+"""The page cache of a connection that writes (see `begin_write`)."""
 TRIGGERS = ("events_no_update", "events_no_delete", "events_append_only")
 """The insert trigger closes `REPLACE INTO` (a delete in disguise, which fires no delete trigger) and
 any insert at or below the head: the log only grows, one position at a time."""
@@ -138,6 +140,9 @@ class SQLiteLog:
         if self.read_only:
             raise StorageError(f"{self.path} is read-only: this command writes; read commands work on it")
         started = time.monotonic()
+        # A writer's page cache: SQLite's default of 2 MiB thrashes on the event-id index of a big log
+        # (random ids), and spills a big transaction's pages early. Pages are taken as used, up to this.
+        self.conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
         self.conn.execute(f"PRAGMA busy_timeout = {1000 if wait else 0}")
         try:
             while True:
