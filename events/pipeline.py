@@ -90,10 +90,12 @@ def start_worker(parent: int) -> None:
     terminal's group; the writer stops the pool and says so in one line), and the worker ends when
     the writer is gone (one killed outright cannot shut its pool down, and a forked worker, holding
     both ends of its task pipe, would wait for work forever)."""
+    import gc
     import signal
     import threading
     import time
 
+    gc.enable()  # forked from a writer that paused its collector (`collector.py`): this work makes cycles
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:

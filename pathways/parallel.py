@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
@@ -47,15 +49,21 @@ def _analyse(streams: Sequence[str]) -> list[tuple[dict[str, list[tuple]], int]]
     return list(_worker["projector"].case_rows(events, _worker["catalogue"]))
 
 
-def analysed_rows(target: str, settings: Any, streams: Sequence[str], processes: int
-                  ) -> Iterator[tuple[dict[str, list[tuple]], int]]:
-    """The table rows of every case of `streams`, in order, computed by `processes` workers."""
+@contextmanager
+def started(target: str, settings: Any, processes: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `processes` workers, forked now: before the writer deletes the old rows and reads
+    the case list, so that they start while it does, and share none of the pages it reads then."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    groups = [streams[start:start + GROUP] for start in range(0, len(streams), GROUP)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
                              initargs=(target, attrs.asdict(settings), os.getpid())) as pool:
-        for result in pool.map(_analyse, groups):
-            yield from result
+        pool.submit(int).result()  # a forking pool starts every worker at its first task
+        yield pool
+
+
+def analysed_rows(pool: ProcessPoolExecutor, streams: Sequence[str]) -> Iterator[tuple[dict[str, list[tuple]], int]]:
+    """The table rows of every case of `streams`, in order, computed by the pool's workers."""
+    groups = [streams[start:start + GROUP] for start in range(0, len(streams), GROUP)]
+    for result in pool.map(_analyse, groups):
+        yield from result

@@ -241,20 +241,24 @@ class Projector:
     def _rebuild(self, last: int, progress: Callable[[int], None] | None) -> CatchUp:
         from . import parallel
 
-        for name in TABLES:
-            self.conn.execute(f"DELETE FROM {name}")
         processes = parallel.workers(last) if self.store.log.target else 0
         if processes:
-            erased = self.store.forgotten()
-            streams = [case_stream(case) for case in self.store.cases() if case not in erased]
-            rows = parallel.analysed_rows(self.store.log.target, self.settings, streams, processes)
+            with parallel.started(self.store.log.target, self.settings, processes) as pool:
+                self._delete_all()
+                erased = self.store.forgotten()
+                streams = [case_stream(case) for case in self.store.cases() if case not in erased]
+                count = self._write(parallel.analysed_rows(pool, streams), progress)
         else:
+            self._delete_all()
             events = (e for e in self.store.read(by_stream=True, live=True)
                       if e.stream != CATALOGUE_STREAM)  # see catch_up
-            rows = self.case_rows(events, self.store.catalogue())
-        count = self._write(rows, progress)
+            count = self._write(self.case_rows(events, self.store.catalogue()), progress)
         self._save_checkpoint(last)
         return CatchUp(count, last, True)
+
+    def _delete_all(self) -> None:
+        for name in TABLES:
+            self.conn.execute(f"DELETE FROM {name}")
 
     def _analyse(self, events: Iterable[Event], catalogue: Catalogue) -> Iterator[CaseAnalysis]:
         for stream, group in groupby(events, key=lambda event: event.stream):
