@@ -73,16 +73,26 @@ def prepared_events(events: Sequence[NewEvent], registry: Registry, catalogue: C
 @contextmanager
 def _pool(registry: Registry, catalogue: Catalogue, events: Sequence[NewEvent], workers: int
           ) -> Iterator[ProcessPoolExecutor]:
+    _given[:] = [(registry, catalogue, events)]
+    try:
+        with forked_pool(workers, start_worker, (os.getpid(),)) as pool:
+            yield pool
+    finally:
+        _given.clear()
+
+
+@contextmanager
+def forked_pool(workers: int, initializer: Callable[..., None], initargs: tuple) -> Iterator[ProcessPoolExecutor]:
+    """A pool of forked workers (`initializer` runs `start_worker` first); on the way out, tasks not
+    yet started are dropped (a writer that stops on an error or an interrupt waits for no more work)."""
     import multiprocessing
 
-    _given[:] = [(registry, catalogue, events)]
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start_worker,
-                               initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=initializer,
+                               initargs=initargs)
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        _given.clear()
 
 
 def start_worker(parent: int) -> None:

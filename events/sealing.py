@@ -180,7 +180,7 @@ class Sealer:
             # The stored text is `"aesgcm1:<base64>"`: base64 needs no JSON escapes, so no parser either.
             if not (stored_data.startswith(_STORED_MARK) and stored_data.endswith('"')):
                 raise ValueError
-            raw = binascii.a2b_base64(stored_data[len(MARK) + 1:-1], strict_mode=True)  # base64 alphabet only
+            raw = binascii.a2b_base64(stored_data[len(_STORED_MARK):-1], strict_mode=True)  # base64 alphabet only
             plain = cipher.decrypt(raw[:12], raw[12:], _aad(stream, version, event_id))  # type: ignore[attr-defined]
         except (ValueError, self._invalid_tag):
             raise Tampered(f"event {event_id} ({stream}#{version}): its sealed payload does not decrypt "

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from events.pipeline import processes, start_worker
+from events.pipeline import forked_pool, processes, start_worker
 
 GROUP = 400
 """Cases per task: big enough to amortise a round trip, small enough to keep every core busy."""
@@ -53,11 +53,7 @@ def _analyse(streams: Sequence[str]) -> list[tuple[dict[str, list[tuple]], int]]
 def started(target: str, settings: Any, processes: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of `processes` workers, forked now: before the writer deletes the old rows and reads
     the case list, so that they start while it does, and share none of the pages it reads then."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
-                             initargs=(target, attrs.asdict(settings), os.getpid())) as pool:
+    with forked_pool(processes, _start, (target, attrs.asdict(settings), os.getpid())) as pool:
         pool.submit(int).result()  # a forking pool starts every worker at its first task
         yield pool
 
