@@ -25,6 +25,7 @@ from .catalogue import Catalogue
 from .errors import InvalidEvent
 from .envelope import NewEvent
 from .io import jsonl_lines, jsonl_record, not_utf8, open_import, to_new_event
+from .jsontext import read_record
 from .prepare import Prepared, failed, prepare
 from .validate import Registry
 

@@ -68,13 +68,15 @@ def failed(line: int | None, error: InvalidEvent) -> Prepared:
                     None, None, None, None, (ENVELOPE, error.reason, error.field))
 
 
-def prepare(registry: Registry, event: NewEvent, catalogue: Catalogue | None = None) -> Prepared:
+def prepare(registry: Registry, event: NewEvent, catalogue: Catalogue | None = None,
+            texts: tuple[str, str] | None = None) -> Prepared:
     """Everything of `event` that needs no stored state, checked in the writer's order. With a
     `catalogue` (the one in force when the batch began, or an earlier one), the annotated values
-    that pass against it are settled here and left out of `found`."""
+    that pass against it are settled here and left out of `found`. `texts`: the canonical JSON of
+    data and meta, when the reader made it already (`jsontext.read_record`)."""
     try:
         type_, stream, case, schema_version = _envelope(registry, event)
-        data_json, meta_json = _payload_text(event)
+        data_json, meta_json = _payload_text(event, texts)
         event_id = canonical_event_id(event.event_id)
     except InvalidEvent as error:
         return failed(event.line, error)
@@ -130,11 +132,11 @@ def _envelope(registry: Registry, event: NewEvent) -> tuple[str, str, str | None
     return type_, stream, case, schema_version
 
 
-def _payload_text(event: NewEvent) -> tuple[str, str]:
-    """The canonical JSON of data and meta, within the limits."""
+def _payload_text(event: NewEvent, texts: tuple[str, str] | None = None) -> tuple[str, str]:
+    """The canonical JSON of data and meta (made here unless given), within the limits."""
     try:
-        data_json = canonical_json(event.data)
-        meta_json = canonical_json(event.meta) if event.meta else "{}"
+        data_json, meta_json = texts or (canonical_json(event.data),
+                                         canonical_json(event.meta) if event.meta else "{}")
     except (TypeError, ValueError, RecursionError):  # not JSON values, or too deep: the walk names the field
         limits.check_value(event.data, "data")
         limits.check_value(event.meta, "meta")

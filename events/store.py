@@ -16,12 +16,12 @@ from .batch import INSERT, Batch, VersionConflict
 from .envelope import CATALOGUE_STREAM, COLUMNS, Event, NewEvent, case_of, case_stream, is_case_id
 from .errors import Conflict, Erased, InvalidEvent, PathwaysError, UnknownCase
 from .hashing import GENESIS, chain_hash
+from .jsontext import load_stored
 from .prepare import Prepared, prepare
 from .sealing import KeyMissing, Sealer, Tampered, is_sealed
 from .timestamps import format_timestamp, parse_timestamp, utc_now
 from .validate import Registry
 
-_decode = json.JSONDecoder().raw_decode
 
 CHUNK = 2000
 BUSY_TIMEOUT_S = 60.0
@@ -375,11 +375,11 @@ class EventStore:
                     raise
                 erased = case_of(row[2]) in self.forgotten()
                 return Event(*row[:9], {}, {}, row[11], row[12], sealed="erased" if erased else "sealed")
-        data = _decode(data)[0]  # stored JSON is canonical: one object, no surrounding space
+        data = load_stored(data)
         if not raw:
             version, data = self.registry.upcast(type_, version, data)
         return Event(row[0], row[1], row[2], row[3], type_, version, row[6], row[7], row[8],
-                     data, {} if meta == "{}" else _decode(meta)[0], row[11], row[12])
+                     data, {} if meta == "{}" else load_stored(meta), row[11], row[12])
 
     def copy_to(self, target: "EventStore", progress: Callable[[int], None] | None = None) -> AppendReport:
         """Every row of this log, as stored, appended to `target` in one transaction: the same ids,

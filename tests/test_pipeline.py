@@ -40,7 +40,11 @@ def panel(path: Path, cases: int = 200, *, tail: bool = True) -> Path:
         records += [{"type": "StateObserved", "case": cited["case"],
                      "data": {"variable": "courage", "direction": "up", "because": [cited["event_id"]]}},
                     {"type": "EventRetracted", "case": cited["case"], "data": {"ref": f"{cited['case']}#3",
-                                                                                "reason": "coded twice"}}]
+                                                                                "reason": "coded twice"}},
+                    # floats the two JSON libraries write differently, and a meta holding more of them
+                    {"type": "StateObserved", "case": cited["case"], "meta": {"weights": [1e-05, 2.5e-07, 1e16],
+                                                                               "big": 2 ** 50, "note": "é\u2028"},
+                     "data": {"variable": "trust", "direction": "none", "level": 1e-05}}]
     for index, record in enumerate(records):
         record["recorded_at"] = f"2026-01-01T00:00:{index % 60:02d}Z"
         record.setdefault("event_id", f"00000000-0000-4000-8000-{index:012d}")
