@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from functools import partial
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -163,13 +163,18 @@ def _in_order(pool: ProcessPoolExecutor, work: Callable[[Any], list[tuple]], chu
         for chunk in chunks:
             pending.append(pool.submit(work, chunk))
             if len(pending) >= window:
-                yield from map(_as_prepared, pending.popleft().result())
+                yield from _oldest(pending)
     except UnicodeDecodeError as error:
         while pending:
-            yield from map(_as_prepared, pending.popleft().result())
+            yield from _oldest(pending)
         raise not_utf8(error, name) from None
     while pending:
-        yield from map(_as_prepared, pending.popleft().result())
+        yield from _oldest(pending)
+
+
+def _oldest(pending: deque[Future[list[tuple]]]) -> Iterator[Prepared]:
+    """The events of the oldest chunk in the workers' hands (waiting for it), as Prepared."""
+    return map(_as_prepared, pending.popleft().result())
 
 
 def _prepare_lines(lines: list[tuple[int, str]]) -> list[tuple]:
