@@ -182,6 +182,47 @@ def bench_rebuild(db: Path, events: int, table: Table, *, kind: str = "sealed") 
               ">= 0.25 and >= 100,000/s")
 
 
+def bench_rebuild_floor(db: Path, work: Path, events: int, table: Table) -> None:
+    """The least any rebuild that writes these tables must do, with no analysis at all: read every
+    event back as a rebuild reads it (decrypted, parsed, upcast) and insert the rows the rebuild wrote,
+    through one writer (SQLite has one). On this machine's cores that bounds any rebuild of this
+    design, however fast its analysis: the writer's inserts alone at 1/insert, all of it at cores/(read
+    + insert). `db` holds the rows of a rebuild."""
+    from events import collector
+    from pathways.projections import TABLES
+
+    scratch = sqlite3.connect(work / "floor.db", isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "secure_delete = ON",
+                   f"cache_size = -{WRITE_CACHE_KIB}"):
+        scratch.execute(f"PRAGMA {pragma}")
+    with EventStore(db) as store, collector.paused():
+        source = store.conn
+        for (sql,) in source.execute("SELECT sql FROM sqlite_master WHERE tbl_name IN "
+                                     f"({','.join('?' * len(TABLES))}) AND sql IS NOT NULL", list(TABLES)):
+            scratch.execute(sql)
+        read = best_of(2, lambda: sum(1 for _ in store.read(by_stream=True, live=True)))
+
+        def rows_only() -> None:
+            for name in TABLES:
+                for _ in source.execute(f"SELECT * FROM {name}"):
+                    pass
+
+        def rows_inserted() -> None:
+            scratch.execute("BEGIN")
+            for name in TABLES:
+                scratch.execute(f"DELETE FROM {name}")
+                marks = ",".join("?" * len(TABLES[name]["columns"]))
+                scratch.executemany(f"INSERT INTO {name} VALUES ({marks})", source.execute(f"SELECT * FROM {name}"))
+            scratch.execute("COMMIT")
+        insert = max(best_of(2, rows_inserted) - best_of(2, rows_only), 1e-9)
+    scratch.close()
+    cores = os.cpu_count() or 1
+    ceiling = min(events / insert, cores * events / (read + insert))
+    table.add(f"ceiling of any rebuild of these tables, {cores} cores, no analysis: read {read / events * 1e6:.1f} µs "
+              f"+ insert rows {insert / events * 1e6:.1f} µs an event (events/s)",
+              f"{ceiling:,.0f}", "100,000 the target", ceiling / 100_000, "report")
+
+
 def bench_catch_up(db: Path, events: int, table: Table) -> None:
     with EventStore(db) as store:
         big = _catch_up_seconds(store)
@@ -485,6 +526,7 @@ def main() -> None:
     open_db = bench_import(source, work, events, table, seal=False)
     bench_rebuild(db, events, table)
     bench_rebuild(open_db, events, table, kind="open")
+    bench_rebuild_floor(db, work, events, table)
     bench_catch_up(db, events, table)
     bench_loops(db, table)
     bench_cli_append(db, work, table, 3 if args.quick else 7)
