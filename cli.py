@@ -42,12 +42,17 @@ def _debug() -> bool:
     return os.environ.get("PATHWAYS_DEBUG") == "1"
 
 
+_OPENED: list[Any] = []
+"""The stores the running command opened (`_store`), so that an interrupt can say what they kept."""
+
+
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     """One line on stderr and an exit code for every error: the error's own for user errors (2 bad
     input, 1 conflict or failed check, 3 the machine refused), 4 for a bug; tracebacks only with --debug."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _OPENED.clear()
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
@@ -55,7 +60,7 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
-            typer.echo("interrupted: nothing of the unfinished command was written", err=True)
+            typer.echo(_interrupted(), err=True)
             raise typer.Exit(130) from None
         except Exception as error:  # noqa: BLE001 - the one place where every error becomes one line
             if _debug():
@@ -69,6 +74,17 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(known.exit_code) from None
 
     return wrapper
+
+
+def _interrupted() -> str:
+    """What an interrupted command kept: an interrupt can land after a commit (while the workers
+    stop, or the report is printed), and then "nothing was written" would be false (and a second
+    import of a file without event ids would append it twice)."""
+    kept = sum(store.committed_events for store in _OPENED)
+    if kept:
+        return (f"interrupted after {kept} event(s) were committed: they are kept (see `pathways log`); "
+                "nothing after them was written")
+    return "interrupted: nothing of the unfinished command was written"
 
 
 def _known(error: Exception) -> PathwaysError | None:
@@ -121,7 +137,9 @@ def _exists(db: str) -> bool:
 def _store(db: str | Path, *, create: bool, seal: bool = True):
     from events.store import EventStore
 
-    return EventStore(db, create=create, seal=seal)
+    store = EventStore(db, create=create, seal=seal)
+    _OPENED.append(store)
+    return store
 
 
 # -- writing -----------------------------------------------------------------------------------

@@ -118,6 +118,8 @@ class EventStore:
         self.sealed = self.log.setting("sealed") == "1"
         self._sealer: Sealer | None = None
         self._forgotten: dict[str, Forgotten] | None = None
+        self.committed_events = 0
+        """Events this object has committed to the log: what an interrupted command kept."""
 
     @property
     def sealer(self) -> Sealer:
@@ -275,6 +277,7 @@ class EventStore:
                 self._unlearn(batch)
                 raise
             self.log.commit()
+            self.committed_events += batch.appended
             if batch.forgets:
                 self.destroy_forgotten_keys()
         return AppendReport(batch.appended, batch.skipped, batch.first_position,
@@ -416,6 +419,7 @@ class EventStore:
             target.log.rollback()
             raise
         target.log.commit()
+        target.committed_events += copied
         target.sealed = self.sealed
         target._sealer = None
         last = target.last()

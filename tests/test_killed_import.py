@@ -74,3 +74,44 @@ def test_ctrl_c_mid_import_stops_it_in_one_line_with_nothing_written(db, tmp_pat
     assert stderr.strip().splitlines() == ["interrupted: nothing of the unfinished command was written"]
     assert not any(map(running, workers))
     assert cli.log() == before
+
+
+def _small_import(tmp_path: Path) -> Path:
+    source = tmp_path / "small.jsonl"
+    _big_import(source, 1)  # one case: CaseOpened and nine contacts
+    return source
+
+
+def test_an_interrupt_after_the_commit_says_what_was_kept(db, tmp_path, cli, monkeypatch):
+    # Ctrl-C can land after the import committed (while its workers stop, or its report is built):
+    # then "nothing was written" would be false, and a second import of a file without event ids
+    # would append every event again.
+    import events.store
+
+    cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(events.store, "AppendReport", interrupt)  # the first thing after the commit
+    result = cli.run("import", str(_small_import(tmp_path)))
+    monkeypatch.undo()
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines() == [
+        "interrupted after 10 event(s) were committed: they are kept (see `pathways log`); nothing after them was written"]
+    assert len(cli.log()) == 11
+
+
+def test_an_interrupt_before_the_commit_says_nothing_was_written(db, tmp_path, cli, monkeypatch):
+    import events.batch
+
+    cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
+    before = cli.log()
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(events.batch.Batch, "add_chunk", interrupt)
+    result = cli.run("import", str(_small_import(tmp_path)))
+    monkeypatch.undo()
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines() == ["interrupted: nothing of the unfinished command was written"]
+    assert cli.log() == before
