@@ -178,16 +178,18 @@ def _oldest(pending: deque[Future[list[tuple]]]) -> Iterator[Prepared]:
 
 
 def _prepare_lines(lines: list[tuple[int, str]]) -> list[tuple]:
-    """In a worker: parse and prepare each line; a refusal travels as data, never as an exception."""
+    """In a worker: parse and prepare each line (read by orjson where it reads as `json` does, its
+    canonical payload text made there too); a refusal travels as data, never as an exception."""
     registry, catalogue, _ = _given[0]
     prepared = []
     for line, text in lines:
         try:
-            event = to_new_event(jsonl_record(text, line), line=line)
+            record, texts = read_record(text, partial(jsonl_record, line=line))
+            event = to_new_event(record, line=line)
         except InvalidEvent as error:
             prepared.append(failed(line, error))
             continue
-        prepared.append(prepare(registry, event, catalogue))
+        prepared.append(prepare(registry, event, catalogue, texts))
     return prepared
 
 
