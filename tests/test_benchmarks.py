@@ -13,8 +13,8 @@ def test_benchmark_smoke(tmp_path):
                              "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     table = out.read_text()
-    for row in ("bulk import", "full rebuild", "ceiling of any rebuild", "catch-up", "loop enumeration", "one append through the CLI",
-                "render a case's two diagrams", "peak memory", "eventsourcing"):
+    for row in ("bulk import", "full rebuild", "ceiling of any rebuild", "catch-up", "loop enumeration",
+                "one append through the CLI", "render a case's two diagrams", "peak memory", "eventsourcing"):
         assert row in table
 
 

@@ -82,6 +82,11 @@ def _small_import(tmp_path: Path) -> Path:
     return source
 
 
+def _interrupt(*args, **kwargs):
+    """Stands in for a step of the import: Ctrl-C lands while it runs."""
+    raise KeyboardInterrupt
+
+
 def test_an_interrupt_after_the_commit_says_what_was_kept(db, tmp_path, cli, monkeypatch):
     # Ctrl-C can land after the import committed (while its workers stop, or its report is built):
     # then "nothing was written" would be false, and a second import of a file without event ids
@@ -89,10 +94,7 @@ def test_an_interrupt_after_the_commit_says_what_was_kept(db, tmp_path, cli, mon
     import events.store
 
     cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
-
-    def interrupt(*args, **kwargs):
-        raise KeyboardInterrupt
-    monkeypatch.setattr(events.store, "AppendReport", interrupt)  # the first thing after the commit
+    monkeypatch.setattr(events.store, "AppendReport", _interrupt)  # the first thing after the commit
     result = cli.run("import", str(_small_import(tmp_path)))
     monkeypatch.undo()
     assert result.exit_code == 130
@@ -106,10 +108,7 @@ def test_an_interrupt_before_the_commit_says_nothing_was_written(db, tmp_path, c
 
     cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
     before = cli.log()
-
-    def interrupt(*args, **kwargs):
-        raise KeyboardInterrupt
-    monkeypatch.setattr(events.batch.Batch, "add_chunk", interrupt)
+    monkeypatch.setattr(events.batch.Batch, "add_chunk", _interrupt)
     result = cli.run("import", str(_small_import(tmp_path)))
     monkeypatch.undo()
     assert result.exit_code == 130
