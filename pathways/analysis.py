@@ -35,7 +35,7 @@ class CaseAnalysis:
         """The `show --json` document: profile, steps, edges, loops, readings."""
         return {
             "profile": attrs.asdict(self.pathway.profile),
-            "steps": [attrs.asdict(step, filter=lambda field, _: field.name != "data") for step in self.pathway.steps],
+            "steps": [step.to_json() for step in self.pathway.steps],
             "edges": [{**attrs.asdict(edge), "sign": edge.sign_text} for edge in self.graph.edges],
             "loops": [loop.to_json() for loop in self.loops],
             "readings": [reading.to_json() for reading in self.readings],

@@ -73,10 +73,10 @@ def _step(step: Step, alias: str, ref) -> Step:
         label = " ".join(f"{variable} {direction}" for variable, direction in step.effects) or "a level observed"
     else:
         label = step.label
-    return attrs.evolve(step, case=alias, ref=ref(step.ref), event_id="", occurred=year(step.occurred),
-                        effective=year(step.effective), until=year(step.until), outcome=None, quote=None,
-                        source=None, label=label, because=tuple(r for r in map(ref, step.because) if r is not None),
-                        data={})
+    return step._replace(case=alias, ref=ref(step.ref), event_id="", occurred=year(step.occurred),
+                         effective=year(step.effective), until=year(step.until), outcome=None, quote=None,
+                         source=None, label=label, because=tuple(r for r in map(ref, step.because) if r is not None),
+                         data={})
 
 
 FREE_TEXT = ("quote", "source", "outcome", "notes", "statement", "note", "reason", "label")
