@@ -342,3 +342,15 @@ def test_nonces_never_repeat_within_a_process_nor_between_it_and_a_forked_child(
     theirs_set = {theirs[i:i + 12] for i in range(0, 12_000, 12)}
     more = [_NONCES.take() for _ in range(1000)]  # the parent goes on counting where the child also began
     assert not theirs_set & set(mine + more)
+
+
+def test_a_step_keeps_its_payload_out_of_its_repr_equality_and_hash():
+    # A step carries the event's payload while a case is analysed; a repr in a traceback or a debug
+    # line must not show it (interview text), and the tables' steps (without it) equal the analysed ones.
+    from pathways.pathway import Step
+
+    bare = Step("p-1", 1, "p-1#2", "e-1", 2, "ContactRecorded", "1996", "1996", "reset", None, quote="x")
+    analysed = bare._replace(data={"quote": "what she told us in confidence"})
+    assert analysed == bare and not analysed != bare and hash(analysed) == hash(bare)
+    assert "confidence" not in repr(analysed) and "quote='x'" in repr(analysed)
+    assert analysed != bare._replace(quote="y")
