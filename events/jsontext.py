@@ -38,6 +38,21 @@ def _canonical(value: Any) -> str | None:
     return None if _FLOAT_TOKEN.search(text) else text
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ANY_FLOAT = re.compile(r"(?:^|[:,\[])-?[0-9]+[.eE]")
+"""`_FLOAT_TOKEN`, or a float that is the whole text."""
+
+
+def compact(value: Any) -> str:
+    """`json.dumps(value, ensure_ascii=False, separators=(",", ":"))`, written by orjson where the two
+    agree (no float in it): the projection tables' JSON columns, a few for every step of a rebuild."""
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:  # orjson's JSONEncodeError is one: let the standard library decide
+        return _COMPACT.encode(value)
+    return _COMPACT.encode(value) if _ANY_FLOAT.search(text) else text
+
+
 def read_record(text: str, strict: Callable[[str], Any]) -> tuple[Any, tuple[str, str] | None]:
     """The value of one import line, and the canonical JSON of its `data` and `meta` when orjson
     read it: the same as `strict(text)` (the standard library's strict reading, which refuses what

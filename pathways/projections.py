@@ -19,6 +19,7 @@ from events import collector
 from events.catalogue import Catalogue
 from events.envelope import CATALOGUE_STREAM, Event, case_of, case_stream
 from events.errors import Busy, PathwaysError, StorageError, UnknownCase
+from events.jsontext import compact
 from events.store import EventStore
 
 from .analysis import CaseAnalysis, analyse_case
@@ -68,11 +69,8 @@ class CatchUp:
     rebuilt: bool
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def _dumps(value: Any) -> str:
-    return "[]" if value == () else _ENCODER.encode(value)
+    return "[]" if value == () else compact(value)
 
 
 _COMMON: dict[tuple, str] = {}

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from events.errors import InvalidEvent
 from events.hashing import canonical_json
 from events.io import jsonl_record
-from events.jsontext import load_stored, read_record
+from events.jsontext import compact, load_stored, read_record
 
 KEYS = st.text(max_size=8)
 NUMBERS = st.one_of(st.integers(), st.integers(min_value=2 ** 53, max_value=2 ** 80),
@@ -83,3 +83,13 @@ def test_a_line_orjson_refuses_is_refused_with_the_standard_librarys_reason(line
 def test_a_stored_payload_reads_as_the_standard_library_reads_it(value):
     text = canonical_json(value)
     assert typed(load_stored(text)) == typed(json.loads(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.one_of(VALUES, st.tuples(VALUES, VALUES), st.lists(st.tuples(st.text(), st.text()), max_size=4)))
+@example(value=1e-05)  # a float that is the whole text
+@example(value=2 ** 70)
+def test_a_projection_column_is_written_as_the_standard_library_writes_it(value):
+    # The tables' JSON columns (a step's effects, an edge's evidence, a loop's confidences) are
+    # written by orjson only where it writes what `json` writes: floats and big integers included.
+    assert compact(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
