@@ -19,9 +19,10 @@ from typing import Any
 
 import orjson
 
-_FLOAT_TOKEN = re.compile(r"[:,\[]-?[0-9]+[.eE]")
-"""A number with a fraction or an exponent in compact JSON text (in a string too, where it is only a
-false alarm): how orjson writes any float, an integer it read beyond 64 bits included."""
+_FLOAT_TOKEN = re.compile(r"(?:^|[:,\[])-?[0-9]+[.eE]")
+"""A number with a fraction or an exponent in compact JSON text, nested or the whole text (in a
+string too, where it is only a false alarm): how orjson writes any float, an integer it read beyond
+64 bits included."""
 
 _SCALARS = frozenset({str, int, bool, type(None)})
 """What an envelope field may hold for orjson's reading to stand (a float may be an integer it read
@@ -39,8 +40,6 @@ def _canonical(value: Any) -> str | None:
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_ANY_FLOAT = re.compile(r"(?:^|[:,\[])-?[0-9]+[.eE]")
-"""`_FLOAT_TOKEN`, or a float that is the whole text."""
 
 
 def compact(value: Any) -> str:
@@ -50,7 +49,7 @@ def compact(value: Any) -> str:
         text = orjson.dumps(value).decode()
     except TypeError:  # orjson's JSONEncodeError is one: let the standard library decide
         return _COMPACT.encode(value)
-    return _COMPACT.encode(value) if _ANY_FLOAT.search(text) else text
+    return _COMPACT.encode(value) if _FLOAT_TOKEN.search(text) else text
 
 
 def read_record(text: str, strict: Callable[[str], Any]) -> tuple[Any, tuple[str, str] | None]:
