@@ -187,9 +187,9 @@ def _prepare_lines(lines: list[tuple[int, str]]) -> list[tuple]:
             record, texts = read_record(text, partial(jsonl_record, line=line))
             event = to_new_event(record, line=line)
         except InvalidEvent as error:
-            prepared.append(failed(line, error))
+            prepared.append(tuple(failed(line, error)))
             continue
-        prepared.append(prepare(registry, event, catalogue, texts))
+        prepared.append(tuple(prepare(registry, event, catalogue, texts)))
     return prepared
 
 
