@@ -129,7 +129,7 @@ def _print_json(value: Any) -> None:
 
 def _exists(db: str) -> bool:
     """A database file that exists, or a server (whose database is checked on connecting)."""
-    from events.postgres import is_url
+    from events.backends.postgres import is_url
 
     return is_url(db) or Path(db).exists()
 
@@ -169,7 +169,7 @@ def forget(
 ) -> None:
     """Erase a case: its key is destroyed, so its events can never be read again; the log keeps their
     envelopes and still verifies. Nothing can be added to the case afterwards."""
-    from pathways import service
+    from pathways.application import service
 
     with _store(db, create=False) as store:
         done = service.forget(store, case, reason, recorded_by=by, waiting=_Waiting())
@@ -192,7 +192,7 @@ def keys_backup(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Write every key of a sealed database to FILE: the only way back after the key file is lost."""
-    from events import keybackup
+    from events.sealing import backup as keybackup
 
     with _store(db, create=False) as store:
         count = keybackup.backup(store, file)
@@ -206,7 +206,7 @@ def keys_restore(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Bring keys back from a backup; the keys of cases erased since it was taken are destroyed again."""
-    from events import keybackup
+    from events.sealing import backup as keybackup
 
     with _store(db, create=False) as store:
         restored = keybackup.restore(store, file)
@@ -220,7 +220,7 @@ def keys_restore(
 def _record(db: Path, case: str, type_: str, data: dict, *, occurred: str | None = None, by: str | None = None,
             meta: list[str] | None = None, expect_version: int | None = None, as_json: bool = False) -> None:
     """Build one event from a command's options, append it, print its ref (or its envelope)."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     _append(db, r.new_event(case, type_, data, occurred=occurred, recorded_by=by,
                             meta=r.parse_pairs(meta or [], flag="--meta"), expected_version=expect_version), as_json)
@@ -260,7 +260,7 @@ def case_open(
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Open a migrant's case."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     data = r.payload(origin=origin, arrival=arrival, motive=motive, notes=notes)
     _record(db, case, "CaseOpened", data, occurred=occurred, by=by, meta=meta, expect_version=0, as_json=as_json)
@@ -284,7 +284,7 @@ def add_contact(
     account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a bureaucratic contact and its effects."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     data = r.payload(actor=actor, role=role, kind=kind, outcome=outcome, perceived=perceived,
                      discretion=discretion, conditions=r.parse_pairs(condition or [], flag="--condition"),
@@ -307,7 +307,7 @@ def add_absence(
     account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a period in which the bureaucracy made no contact (its absence), with its consequences."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     data = r.payload(actor=actor, perceived=perceived, effects=[r.parse_effect(item) for item in effect or []],
                      because=r.expand_refs(case, because, flag="--because"), account=account)
@@ -328,7 +328,7 @@ def add_expectation(
     account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a mini-theory the migrant holds (links expected without a contact)."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     data = r.payload(statement=statement, links=[r.parse_link(item) for item in link], account=account)
     _record(db, case, "ExpectationFormed", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
@@ -349,7 +349,7 @@ def add_state(
     account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record an observed change (or level) of one variable."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     data = r.payload(variable=variable, direction=direction, level=level,
                      because=r.expand_refs(case, because, flag="--because"), quote=quote, source=source,
@@ -371,7 +371,7 @@ def add_link(
     account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a causal link coded by the researcher."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     data = r.payload(sign=sign, evidence=r.expand_refs(case, evidence, flag="--evidence"),
                      confidence=r.parse_confidence(confidence), account=account)
@@ -393,7 +393,7 @@ def add_loop(
     account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record the researcher's own reading of a loop (kept beside the computed ones)."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     data = r.payload(variables=[item.strip() for item in variables.split(",") if item.strip()],
                      polarity=polarity, valence=valence, change=change, note=note, account=account)
@@ -406,7 +406,7 @@ CatalogueLabel = Annotated[Optional[str], typer.Option("--label", help="A readab
 
 def _define(db: Path, type_: str, data: dict, by: str | None, as_json: bool) -> None:
     from events.envelope import CATALOGUE_STREAM, NewEvent
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     _append(db, NewEvent(stream=CATALOGUE_STREAM, type=type_, data=r.payload(**data), recorded_by=by), as_json)
 
@@ -426,7 +426,7 @@ def catalogue_add(
     by: ByOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Add a project's own actor, variable, contact kind, loop archetype or discretion condition."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     label = {"label": label_}
     if what == "actor":
@@ -461,7 +461,7 @@ def catalogue_list(
     names = [name] if name else list(schemas.CATALOGUES)
     if name is not None and name not in schemas.CATALOGUES:
         raise PathwaysError(f"'{name}' is not a catalogue (use one of: {', '.join(schemas.CATALOGUES)})", field="NAME")
-    from events.catalogue import shipped
+    from events.rules.catalogue import shipped
 
     catalogue = shipped()
     if _exists(db):
@@ -471,7 +471,7 @@ def catalogue_list(
     if as_json:
         _print_json(listed)
         return
-    from pathways import views
+    from pathways.outputs import terminal as views
 
     _console().print(views.catalogue_view(listed))
 
@@ -486,7 +486,7 @@ def retract(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Withdraw an earlier event (the only way to correct the log)."""
-    from pathways import recording as r
+    from pathways.application import recording as r
 
     data = {"ref": r.expand_ref(case, ref, flag="REF"), "reason": reason}
     _record(db, case, "EventRetracted", data, by=by, expect_version=expect_version, as_json=as_json)
@@ -501,7 +501,7 @@ def import_(
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Import events from a file: one transaction, all or nothing."""
-    from events import io
+    from events.ingest import readers as io
 
     if not file.is_file():
         raise PathwaysError(f"{file}: no such file")
@@ -559,11 +559,11 @@ def log(
     with _store(db, create=False) as store:
         streams = [store.require_case(case, field="CASE", erased_ok=True)] if case is not None else None
         if as_json:
-            from events import io
+            from events.ingest import readers as io
 
             io.write_jsonl(store.read(streams=streams, raw=True, keyless=True), sys.stdout)
             return
-        from pathways import views
+        from pathways.outputs import terminal as views
 
         console, events, shown = _console(), store.read(streams=streams, keyless=True), 0
         while page := list(islice(events, min(500, limit - shown) if limit else 500)):
@@ -644,7 +644,7 @@ BoundOption = Annotated[int, typer.Option("--loop-bound", envvar="PATHWAYS_LOOP_
 
 
 def _settings(reset_years: int, loop_bound: int):
-    from pathways.pathway import Settings
+    from pathways.analysis.pathway import Settings
 
     budget = os.environ.get("PATHWAYS_LOOP_BUDGET", "5000")
     if not budget.isascii() or not budget.isdigit() or int(budget) < 1:
@@ -654,7 +654,7 @@ def _settings(reset_years: int, loop_bound: int):
 
 def _analyses(db: Path, settings: Any, *, case: str | None = None, as_of: str | None = None,
               recorded_before: str | None = None, account: str | None = None) -> list:
-    from pathways import service
+    from pathways.application import service
 
     accounts = service.parse_accounts(account)
     with _store(db, create=False) as store, _progress("projecting", store.last_position()) as advance:
@@ -669,7 +669,7 @@ def rebuild(reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: 
     """Replay the whole log into the projection tables."""
     import time
 
-    from pathways import service
+    from pathways.application import service
 
     started = time.perf_counter()
     with _store(db, create=False) as store, _progress("rebuilding", store.last_position()) as advance:
@@ -693,7 +693,7 @@ def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: 
     if as_json:
         _print_json(found[0].to_json())
         return
-    from pathways import views
+    from pathways.outputs import terminal as views
 
     _console().print(views.case_view(found[0]))
 
@@ -711,7 +711,7 @@ def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case.")]
         _print_json([{**loop.to_json(), "loops_complete": analysis.loops_complete}
                      for analysis in found for loop in analysis.loops])
         return
-    from pathways import views
+    from pathways.outputs import terminal as views
 
     console = _console()
     every = [loop for analysis in found for loop in analysis.loops]
@@ -729,8 +729,8 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, ac
             db: DbOption = DEFAULT_DB) -> None:
     """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; transitions; agreement;
     the top of the leverage ranking."""
-    from pathways.leverage import TOP, leverage
-    from pathways.patterns import summarise
+    from pathways.analysis.leverage import TOP, leverage
+    from pathways.analysis.patterns import summarise
 
     found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, recorded_before=recorded_before,
                       account=account)
@@ -738,7 +738,7 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, ac
     if as_json:
         _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP)})
         return
-    from pathways import views
+    from pathways.outputs import terminal as views
 
     console = _console()
     console.print(views.summary_view(result))
@@ -755,15 +755,15 @@ def leverage(
 ) -> None:
     """Across cases: the variables and contact kinds (with actors) on most loops, and the contacts that opened
     them, unfavourable loops first."""
-    from pathways.leverage import check_confidence
-    from pathways.leverage import leverage as rank
+    from pathways.analysis.leverage import check_confidence
+    from pathways.analysis.leverage import leverage as rank
 
     check_confidence(min_confidence)
     ranked = rank(_analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account), min_confidence)
     if as_json:
         _print_json(ranked.to_json())
         return
-    from pathways import views
+    from pathways.outputs import terminal as views
 
     _console().print(views.leverage_view(ranked, top=top or None))
 
@@ -780,8 +780,8 @@ def discretion(
 ) -> None:
     """The street-level question: which conditions go with going beyond the rules, as a crisp-set truth table
     (consistency, coverage of the study's claim, the minimised solution), over all contacts and per role."""
-    from pathways.discretion import discretion as truth_table
-    from pathways.discretion import parse_outcome, pick_conditions
+    from pathways.analysis.discretion import discretion as truth_table
+    from pathways.analysis.discretion import parse_outcome, pick_conditions
 
     outcomes = parse_outcome(outcome)
     found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account)
@@ -791,7 +791,7 @@ def discretion(
     if as_json:
         _print_json(result.to_json())
         return
-    from pathways import views
+    from pathways.outputs import terminal as views
 
     _console().print(views.discretion_view(result))
 
@@ -812,8 +812,8 @@ def render(
     loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Draw pathway and causal loop diagrams (SVG without any system Graphviz)."""
-    from pathways.patterns import summarise
-    from pathways.render import engine, files
+    from pathways.analysis.patterns import summarise
+    from pathways.outputs.render import engine, files
 
     if (case is not None) + all_cases == 0 and not case_map:
         raise PathwaysError("name a CASE, or use --all or --map", field="CASE")
@@ -851,12 +851,12 @@ def report(
 ) -> None:
     """Write a static HTML report to read and share: cases, pathways and loop diagrams, quotes, loops across
     cases, leverage, the discretion truth table, the case map. Opens from the file system; no network."""
-    from pathways.discretion import discretion as truth_table
-    from pathways.leverage import leverage
-    from pathways.patterns import summarise
-    from pathways.pseudonymise import pseudonymise as strip
-    from pathways.report import Contents, write_report
-    from pathways.render.engine import render
+    from pathways.analysis.discretion import discretion as truth_table
+    from pathways.analysis.leverage import leverage
+    from pathways.analysis.patterns import summarise
+    from pathways.outputs.pseudonymise import pseudonymise as strip
+    from pathways.outputs.report import Contents, write_report
+    from pathways.outputs.render.engine import render
 
     found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account)
     with _store(db, create=False) as store:
@@ -889,7 +889,7 @@ def export(
     import os
     import tempfile
 
-    from pathways import exchange
+    from pathways.outputs import exchange
 
     exchange.check_format(fmt)
     settings = _settings(reset_years, loop_bound)
@@ -931,11 +931,12 @@ def demo(
     import time
 
     from pathways import demo as bundled
-    from pathways import service, views
-    from pathways.discretion import discretion as truth_table
-    from pathways.leverage import TOP, leverage
-    from pathways.patterns import summarise
-    from pathways.render import engine, files
+    from pathways.application import service
+    from pathways.outputs import terminal as views
+    from pathways.analysis.discretion import discretion as truth_table
+    from pathways.analysis.leverage import TOP, leverage
+    from pathways.analysis.patterns import summarise
+    from pathways.outputs.render import engine, files
 
     started = time.perf_counter()
     console = _console()

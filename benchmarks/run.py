@@ -32,11 +32,11 @@ sys.path.insert(0, str(HERE))
 
 import synth  # noqa: E402
 
-from events.io import read_events  # noqa: E402
+from events.ingest.readers import read_events  # noqa: E402
 from events.envelope import COLUMNS  # noqa: E402
-from events.sqlite import SCHEMA, WRITE_CACHE_KIB  # noqa: E402
+from events.backends.sqlite import SCHEMA, WRITE_CACHE_KIB  # noqa: E402
 from events.store import EventStore  # noqa: E402
-from pathways.projections import Projector  # noqa: E402
+from pathways.projections.runner import Projector  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -108,7 +108,7 @@ def bench_import(source: Path, work: Path, events: int, table: Table, *, seal: b
     """`pathways import` (validation, hashing, sealing; the lines parsed and checked by a worker
     process beside the writer) against a raw executemany of the rows it stored. With `alone`, the
     same in one process."""
-    from events import pipeline
+    from events.ingest import pipeline
 
     kind = "sealed" if seal else "open"
     name = f"{kind}, one process" if alone else kind
@@ -160,11 +160,11 @@ def _scan_seconds(store: EventStore) -> float:
 def bench_rebuild(db: Path, events: int, table: Table, *, kind: str = "sealed") -> None:
     """A full rebuild (loops included) with the default workers, and in one process, against a raw
     ordered scan of the log with JSON decoding."""
-    from pathways import parallel
+    from pathways.projections import parallel
 
     with EventStore(db) as store:
-        from pathways.pathway import Settings
-        from pathways.projections import time_travel
+        from pathways.analysis.pathway import Settings
+        from pathways.projections.runner import time_travel
 
         list(time_travel(store, Settings(), cases=store.cases()[:1]))  # imports and keys loaded, untimed
         processes = parallel.workers(events)
@@ -189,7 +189,7 @@ def bench_rebuild_floor(db: Path, work: Path, events: int, table: Table) -> None
     design, however fast its analysis: the writer's inserts alone at 1/insert, all of it at cores/(read
     + insert). `db` holds the rows of a rebuild."""
     from events import collector
-    from pathways.projections import TABLES
+    from pathways.projections.runner import TABLES
 
     scratch = sqlite3.connect(work / "floor.db", isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "secure_delete = ON",
@@ -262,7 +262,7 @@ def _tiny_source(folder: Path) -> Path:
 def bench_loops(db: Path, table: Table) -> None:
     import networkx as nx
 
-    from pathways.loops import enumerate_cycles
+    from pathways.analysis.loops import enumerate_cycles
 
     with EventStore(db) as store:
         graphs: dict[str, list[tuple[str, str]]] = {}
@@ -286,8 +286,8 @@ def bench_loops(db: Path, table: Table) -> None:
 
 
 def bench_render(db: Path, table: Table) -> None:
-    from pathways.render import files
-    from pathways.render.engine import render
+    from pathways.outputs.render import files
+    from pathways.outputs.render.engine import render
 
     with EventStore(db) as store:
         projector = Projector(store)
@@ -350,7 +350,7 @@ def _sampled(code: str, *args: object) -> tuple[float, int]:
 _SETUP = "import sys; sys.path.insert(0, sys.argv[2]); from events.store import EventStore; "
 REBUILD = _SETUP + "from pathways.projections import Projector; Projector(EventStore(sys.argv[1])).rebuild()"
 IMPORT = _SETUP + "EventStore(sys.argv[1]).import_file(sys.argv[3])"
-IDLE = _SETUP + "import pathways.projections, events.io"
+IDLE = _SETUP + "import pathways.projections.runner, events.ingest.readers"
 
 
 def bench_memory(db: Path, events: int, table: Table) -> None:
@@ -463,7 +463,7 @@ def bench_postgres(source: Path, events: int, table: Table) -> None:
         return
     import psycopg
 
-    from events.postgres import SCHEMA as PG_SCHEMA
+    from events.backends.postgres import SCHEMA as PG_SCHEMA
 
     with throwaway_cluster() as cluster:
         url = create_database(cluster, "bench")

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from .limits import check_year
+from events.rules.limits import check_year
 
 # ASCII digits only, and \Z: `$` would accept a trailing newline.
 _PATTERN = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")

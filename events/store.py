@@ -10,17 +10,17 @@ from typing import Any
 
 import attrs
 
-from . import catalogue as catalogue_mod
-from . import collector
-from .batch import INSERT, Batch, VersionConflict
-from .envelope import CATALOGUE_STREAM, COLUMNS, Event, NewEvent, case_of, case_stream, is_case_id
-from .errors import Conflict, Erased, InvalidEvent, PathwaysError, UnknownCase
-from .hashing import GENESIS, chain_hash
-from .jsontext import load_stored
-from .prepare import Prepared, prepare
-from .sealing import KeyMissing, Sealer, Tampered, is_sealed
-from .timestamps import format_timestamp, parse_timestamp, utc_now
-from .validate import Registry
+from events.rules import catalogue as catalogue_mod
+from events import collector
+from events.append.batch import INSERT, Batch, VersionConflict
+from events.envelope import CATALOGUE_STREAM, COLUMNS, Event, NewEvent, case_of, case_stream, is_case_id
+from events.errors import Conflict, Erased, InvalidEvent, PathwaysError, UnknownCase
+from events.hashing import GENESIS, chain_hash
+from events.jsontext import load_stored
+from events.append.prepare import Prepared, prepare
+from events.sealing.cipher import KeyMissing, Sealer, Tampered, is_sealed
+from events.timestamps import format_timestamp, parse_timestamp, utc_now
+from events.rules.validate import Registry
 
 
 CHUNK = 2000
@@ -79,8 +79,8 @@ class Head:
 
 def translate(error: BaseException, where: str) -> PathwaysError | None:
     """The one place where a backend's errors become ours (None: not a storage error we know)."""
-    from .postgres import translate as from_postgres
-    from .sqlite import translate as from_sqlite
+    from events.backends.postgres import translate as from_postgres
+    from events.backends.sqlite import translate as from_sqlite
 
     return from_sqlite(error, where) or from_postgres(error, where)
 
@@ -102,8 +102,8 @@ class EventStore:
                  seal: bool = True) -> None:
         """Open a log, making it when `create` and it is not there: sealed (each case's payload
         encrypted under its own key, kept apart from the log), or open with seal=False."""
-        from .postgres import PostgresLog, is_url
-        from .sqlite import SQLiteLog
+        from events.backends.postgres import PostgresLog, is_url
+        from events.backends.sqlite import SQLiteLog
 
         self.registry = registry or _default_registry()
         self._db: Any = None
@@ -210,7 +210,7 @@ class EventStore:
                waiting: Callable[[float], None] | None = None) -> AppendReport:
         """Append a batch in one transaction: all of it, or (on any error) nothing. A big list is
         checked on every core (`pipeline.py`), with the same result."""
-        from . import pipeline
+        from events.ingest import pipeline
 
         registry = self.registry
         workers = pipeline.processes(len(events), busy_writer=True) if isinstance(events, (list, tuple)) else 0
@@ -225,8 +225,8 @@ class EventStore:
                     waiting: Callable[[float], None] | None = None) -> AppendReport:
         """Append the events of an import file in one transaction. A big JSON Lines file is parsed and
         checked on every core (`pipeline.py`); the result, and any refusal, is the same."""
-        from . import pipeline
-        from .io import count_records, detect_format, read_events
+        from events.ingest import pipeline
+        from events.ingest.readers import count_records, detect_format, read_events
 
         workers = pipeline.processes(count_records(path), busy_writer=True) if detect_format(path, fmt) == "jsonl" and \
             Path(path).is_file() else 0

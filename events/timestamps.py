@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from . import limits
+from events.rules import limits
 
 
 def utc_now() -> str:

@@ -29,9 +29,9 @@ def test_synthetic_data_is_deterministic_and_imports(tmp_path):
     assert first.getvalue() == second.getvalue()
     path = tmp_path / "s.jsonl"
     path.write_text(first.getvalue())
-    from events.io import read_events
+    from events.ingest.readers import read_events
     from events.store import EventStore
-    from pathways.projections import Projector
+    from pathways.projections.runner import Projector
 
     with EventStore(tmp_path / "s.db") as store:
         report = store.append(read_events(path))

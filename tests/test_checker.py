@@ -9,7 +9,7 @@ from jsonschema import ValidationError
 from jsonschema.validators import extend, validator_for
 
 import schemas
-from events.checker import compile_schema
+from events.rules.checker import compile_schema
 from events.errors import InvalidEvent
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from events.store import EventStore
 from pathways import demo
-from pathways.analysis import analyse_case
+from pathways.analysis.case import analyse_case
 
 CASES = [path.stem.split("-", 1)[1] for path in demo.case_files()]
 # The study's reading of each case (DOMAIN.md, section 5): (polarity, valence, change or None if unstated).

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pathways.discretion import minimise, term
+from pathways.analysis.discretion import minimise, term
 
 from .conftest import write_jsonl
 from .figures import FIGURES

@@ -9,13 +9,13 @@ import xml.etree.ElementTree as ET
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from events.io import to_new_event
+from events.ingest.readers import to_new_event
 from events.store import EventStore
 from pathways import demo
-from pathways.exchange import export
-from pathways.exchange.sequences import ALPHABET, yearly_states
-from pathways.pathway import Settings
-from pathways.projections import Projector
+from pathways.outputs.exchange import export
+from pathways.outputs.exchange.sequences import ALPHABET, yearly_states
+from pathways.analysis.pathway import Settings
+from pathways.projections.runner import Projector
 
 from .conftest import Cli, write_jsonl
 from .figures import FIGURES, contact, state

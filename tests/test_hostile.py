@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-import events.batch as batch_module
+import events.append.batch as batch_module
 import events.store as store_module
 from events.envelope import NewEvent
-from events.keyfile import key_path
+from events.sealing.keyfile import key_path
 from events.store import EventStore
 
 from .conftest import write_jsonl
@@ -55,7 +55,7 @@ def test_a_large_import_citing_recent_events_is_accepted_past_the_ref_cache(db, 
     monkeypatch.setattr(batch_module, "REF_CACHE", 700)
     path = write_jsonl(tmp_path / "chain.jsonl", chain(6_005))
     with EventStore(db) as store:
-        report = store.append(__import__("events.io", fromlist=["read_events"]).read_events(path))
+        report = store.append(__import__("events.ingest.readers", fromlist=["read_events"]).read_events(path))
         assert report.appended == 6_006 and store.verify().ok
 
 
@@ -316,7 +316,7 @@ def test_a_bug_is_one_line_with_its_own_exit_code(cli, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("pathways.patterns.summarise", broken)
+    monkeypatch.setattr("pathways.analysis.patterns.summarise", broken)
     result = cli.run("summary")
     assert result.exit_code == 4
     assert "internal error (a bug in pathways)" in one_line(result) and "--debug" in result.stderr

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from events.errors import InvalidEvent
 from events.hashing import canonical_json
-from events.io import jsonl_record
+from events.ingest.readers import jsonl_record
 from events.jsontext import compact, load_stored, read_record
 
 KEYS = st.text(max_size=8)

@@ -104,11 +104,11 @@ def test_an_interrupt_after_the_commit_says_what_was_kept(db, tmp_path, cli, mon
 
 
 def test_an_interrupt_before_the_commit_says_nothing_was_written(db, tmp_path, cli, monkeypatch):
-    import events.batch
+    import events.append.batch
 
     cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
     before = cli.log()
-    monkeypatch.setattr(events.batch.Batch, "add_chunk", _interrupt)
+    monkeypatch.setattr(events.append.batch.Batch, "add_chunk", _interrupt)
     result = cli.run("import", str(_small_import(tmp_path)))
     monkeypatch.undo()
     assert result.exit_code == 130

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import limits
+from events.rules import limits
 from events.errors import InvalidEvent
 from events.hashing import canonical_json
 

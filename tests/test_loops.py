@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.catalogue import shipped
-from events.io import to_new_event
+from events.rules.catalogue import shipped
+from events.ingest.readers import to_new_event
 from events.store import EventStore
-from pathways.analysis import analyse_case
-from pathways.classify import polarity_of
-from pathways.loops import Budget, canonical, enumerate_cycles, strong_components
-from pathways.pathway import Settings
+from pathways.analysis.case import analyse_case
+from pathways.analysis.classify import polarity_of
+from pathways.analysis.loops import Budget, canonical, enumerate_cycles, strong_components
+from pathways.analysis.pathway import Settings
 
 from .figures import FIGURES, contact, state
 
@@ -241,6 +241,6 @@ def test_computed_polarity_on_a_because_chain_matches_the_parity(tmp_path_factor
     ("2023", "eu", "reset", "eu-free-movement"),
 ])
 def test_the_regime_in_force_depends_on_date_category_and_phase(when, motive, phase, regime):
-    from pathways.pathway import regime_of
+    from pathways.analysis.pathway import regime_of
 
     assert regime_of(when, motive, shipped(), phase) == regime

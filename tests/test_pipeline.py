@@ -11,7 +11,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from events import pipeline
+from events.ingest import pipeline
 from events.envelope import COLUMNS, NewEvent
 from events.store import EventStore
 
@@ -184,7 +184,7 @@ def appended(db: Path, events: list[NewEvent], workers: str, monkeypatch) -> Eve
 
 
 def test_appending_a_big_list_on_workers_stores_what_one_process_stores(tmp_path, monkeypatch):
-    from events.io import read_events
+    from events.ingest.readers import read_events
 
     events = list(read_events(panel(tmp_path / "panel.jsonl", cases=60)))
     monkeypatch.setattr(pipeline, "LINES", 97)  # many slices, ending mid-case

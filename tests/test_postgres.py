@@ -83,7 +83,7 @@ def test_sigkill_mid_import_on_a_server_leaves_nothing_of_it(pg_url, tmp_path):
 def test_a_writer_waits_for_the_advisory_lock_then_stops_with_one_line(pg_url):
     import psycopg
 
-    from events.postgres import LOCK
+    from events.backends.postgres import LOCK
 
     assert run(pg_url, "case", "open", "c", "--origin", "IR", "--motive", "asylum").exit_code == 0
     with psycopg.connect(pg_url, autocommit=True) as holder:

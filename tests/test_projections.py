@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from pathlib import Path
 
-from events.io import read_events, to_new_event
+from events.ingest.readers import read_events, to_new_event
 from events.store import EventStore
-from pathways.pathway import Settings
-from pathways.projections import STATE_TABLE, TABLES, Projector
+from pathways.analysis.pathway import Settings
+from pathways.projections.runner import STATE_TABLE, TABLES, Projector
 
 from .conftest import write_jsonl
 from .figures import FIGURES

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from events.io import to_new_event
+from events.ingest.readers import to_new_event
 from events.store import EventStore
-from pathways.analysis import analyse_case
-from pathways.pathway import Settings
-from pathways.render.diagrams import loop_diagram, pathway_diagram
-from pathways.render.engine import render
+from pathways.analysis.case import analyse_case
+from pathways.analysis.pathway import Settings
+from pathways.outputs.render.diagrams import loop_diagram, pathway_diagram
+from pathways.outputs.render.engine import render
 
 from .conftest import write_jsonl
 from .figures import FIGURES, contact, state
@@ -164,7 +164,7 @@ def test_a_20_step_pathway_wraps_to_a_page_shaped_layout(db):
 
 
 def test_a_two_variable_loop_label_sits_off_its_arrows(db):
-    from pathways.render.engine import positions
+    from pathways.outputs.render.engine import positions
 
     analysis, catalogue = analysed(db, "fig1")
     first = positions(loop_diagram(analysis, catalogue, markers=False))

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from events.keyfile import key_path
+from events.sealing.keyfile import key_path
 from pathways import demo
 
 from .conftest import write_jsonl

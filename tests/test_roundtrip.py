@@ -4,8 +4,8 @@ import io
 
 from hypothesis import HealthCheck, given, settings
 
-from events import io as event_io
-from events.io import to_new_event
+from events.ingest import readers as event_io
+from events.ingest.readers import to_new_event
 from events.store import EventStore
 
 from .strategies import logs

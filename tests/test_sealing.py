@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from events.envelope import NewEvent
 from events.hashing import chain_hash
-from events.io import to_new_event
-from events.keyfile import key_path
+from events.ingest.readers import to_new_event
+from events.sealing.keyfile import key_path
 from events.store import Erased, EventStore
-from pathways import service
-from pathways.pathway import Settings
-from pathways.projections import Projector
+from pathways.application import service
+from pathways.analysis.pathway import Settings
+from pathways.projections.runner import Projector
 
 from typer.testing import CliRunner
 
@@ -324,7 +324,7 @@ def test_nonces_never_repeat_within_a_process_nor_between_it_and_a_forked_child(
     # worker sealing under the same case keys) draws a fresh seed instead of replaying the parent's.
     import os
 
-    from events.sealing import _NONCES
+    from events.sealing.cipher import _NONCES
 
     mine = [_NONCES.take() for _ in range(1000)]
     assert len(set(mine)) == 1000 and all(len(nonce) == 12 for nonce in mine)
@@ -347,7 +347,7 @@ def test_nonces_never_repeat_within_a_process_nor_between_it_and_a_forked_child(
 def test_a_step_keeps_its_payload_out_of_its_repr_equality_and_hash():
     # A step carries the event's payload while a case is analysed; a repr in a traceback or a debug
     # line must not show it (interview text), and the tables' steps (without it) equal the analysed ones.
-    from pathways.pathway import Step
+    from pathways.analysis.pathway import Step
 
     bare = Step("p-1", 1, "p-1#2", "e-1", 2, "ContactRecorded", "1996", "1996", "reset", None, quote="x")
     analysed = bare._replace(data={"quote": "what she told us in confidence"})

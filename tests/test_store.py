@@ -5,7 +5,7 @@ import pytest
 from events.envelope import NewEvent
 from events.errors import Conflict, InvalidEvent
 from events.store import EventStore
-from events.validate import Registry
+from events.rules.validate import Registry
 
 
 def opened(case="ir-1", **extra):

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from events.envelope import NewEvent
-from events.io import read_events
+from events.ingest.readers import read_events
 
 
 def case_files() -> list[Path]:

@@ -1,0 +1,235 @@
+"""The event log in one SQLite file: opening it (read-write, or read-only on a read-only file or
+mount), its schema and append-only triggers, the write lock, and SQLite's errors turned into ours."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any
+from pathlib import Path
+
+from events.envelope import COLUMNS, EVENTS_TABLE, FORGOTTEN_INDEX, SETTINGS_TABLE
+from events.errors import Busy, PathwaysError, StorageError
+
+SCHEMA = EVENTS_TABLE.format(position="INTEGER") + """
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE INSERT ON events
+WHEN NEW.position IS NOT (SELECT coalesce(max(position), 0) + 1 FROM events)
+  OR EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+  OR EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.version)
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: an insert must add the next position'); END;
+"""
+WRITE_CACHE_KIB = 64 * 1024
+"""The page cache of a connection that writes (see `begin_write`)."""
+TRIGGERS = ("events_no_update", "events_no_delete", "events_append_only")
+"""The insert trigger closes `REPLACE INTO` (a delete in disguise, which fires no delete trigger) and
+any insert at or below the head: the log only grows, one position at a time."""
+
+def translate(error: BaseException, where: str) -> PathwaysError | None:
+    """SQLite's errors as ours (None: not a storage error we know)."""
+    if not isinstance(error, sqlite3.Error):
+        return None
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return Busy(f"{where} is locked by another writer; try again when it is done")
+    if "disk is full" in text or "database or disk is full" in text:
+        return StorageError(f"{where}: the disk is full; nothing was written")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"{where} is read-only: this command writes; read commands work on it")
+    if "not a database" in text or "malformed" in text:
+        return PathwaysError(f"{where} is not a pathways database (not an SQLite file, or a damaged one)")
+    if "disk I/O" in text or "unable to open" in text:
+        return StorageError(f"{where}: {text}")
+    return None
+
+
+
+class SQLiteLog:
+    """The connection to one SQLite file (autocommit: transactions are explicit)."""
+
+    kind = "sqlite"
+    """The projection tables live beside the log, in the same file."""
+
+    def __init__(self, path: Path, *, create: bool, busy_seconds: float) -> None:
+        self.path = path
+        self.busy_seconds = busy_seconds
+        self.read_only = False
+        self.conn = self._connect(create)
+        try:
+            self._prepare(create)
+        except sqlite3.Error as error:
+            self.conn.close()
+            raise translate(error, str(self.path)) or error
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        """Open the file, read-write where possible, else read-only (a read-only file or mount)."""
+        path = self.path
+        if str(path) == ":memory:":  # a scratch log (a dry run with no database yet)
+            return sqlite3.connect(":memory:", isolation_level=None)
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder, not a database file")
+        if not path.exists():
+            if not create:
+                raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
+            if not path.parent.is_dir():
+                raise StorageError(f"cannot create {path}: no folder {path.parent}")
+            try:  # made private (0600) before SQLite writes a byte; its -wal and -shm take the same mode
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+            except OSError as error:
+                raise StorageError(f"cannot create {path}: {error.strerror}") from None
+        elif not os.access(path, os.R_OK):
+            raise StorageError(f"cannot read {path}: permission denied")
+        writable = not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        attempts = [("", False)] if writable else []
+        attempts += [("?mode=ro", True), ("?mode=ro&immutable=1", True)] if path.exists() else []
+        if not attempts:
+            raise StorageError(f"cannot create {path}: the folder is not writable")
+        from urllib.parse import quote
+
+        last: sqlite3.Error | None = None
+        for query, read_only in attempts:
+            try:
+                conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}{query}", uri=True,
+                                       timeout=self.busy_seconds, isolation_level=None, check_same_thread=False)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                if not read_only:
+                    conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                    conn.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not left in free pages
+            except sqlite3.Error as error:
+                last = error
+                if "not a database" in str(error) or "malformed" in str(error):
+                    break
+                continue
+            self.read_only = read_only
+            return conn
+        assert last is not None
+        raise translate(last, str(path)) or last
+
+    def _prepare(self, create: bool) -> None:
+        columns = [row[1] for row in self.conn.execute("PRAGMA table_info(events)")]
+        self.created = not columns
+        if not columns:
+            if self.read_only or not create:
+                raise PathwaysError(f"{self.path} holds no pathways event log")
+            self.conn.executescript(SCHEMA + SETTINGS_TABLE + ";" + FORGOTTEN_INDEX + ";")
+        elif ", ".join(columns) != COLUMNS:
+            raise PathwaysError(f"{self.path} has an `events` table of another layout: not a pathways database")
+        elif not self.read_only and self.missing_triggers():
+            self.conn.executescript(SCHEMA)  # a log made before a trigger was added gets it
+        if not self.read_only and self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'events_forgotten'").fetchone() is None:
+            self.conn.execute(FORGOTTEN_INDEX)  # a log made before erasure gets it
+
+    def missing_triggers(self) -> set[str]:
+        present = {name for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+        return set(TRIGGERS) - present
+
+    def begin_write(self, waiting: Callable[[float], None] | None = None, *, wait: bool = True) -> None:
+        """BEGIN IMMEDIATE, waiting up to `busy_seconds` for another writer (calling `waiting` with
+        the seconds waited, about once a second); Busy at the limit, or at once with wait=False."""
+        if self.read_only:
+            raise StorageError(f"{self.path} is read-only: this command writes; read commands work on it")
+        started = time.monotonic()
+        # A writer's page cache: SQLite's default of 2 MiB thrashes on the event-id index of a big log
+        # (random ids), and spills a big transaction's pages early. Pages are taken as used, up to this.
+        self.conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
+        self.conn.execute(f"PRAGMA busy_timeout = {1000 if wait else 0}")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    waited = time.monotonic() - started
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                    if not wait or waited >= self.busy_seconds:
+                        raise Busy(f"{self.path} is locked by another writer"
+                                   + (f" (waited {waited:.0f}s)" if wait else "")
+                                   + "; try again when it is done") from None
+                    if waiting:
+                        waiting(waited)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
+
+    # -- the projection tables beside the log (sqlite-utils keeps their DDL) ----------------------
+
+    def table_columns(self, names: list[str]) -> dict[str, list[str]]:
+        """The columns of each of these tables that exists."""
+        marks = ",".join("?" * len(names))
+        found = [name for (name,) in self.conn.execute(
+            f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", names)]
+        return {name: [row[1] for row in self.conn.execute(f"PRAGMA table_info([{name}])")] for name in found}
+
+    def create_table(self, name: str, columns: dict[str, type], pk: str | tuple[str, ...]) -> None:
+        import sqlite_utils
+
+        sqlite_utils.Database(self.conn)[name].create(columns, pk=pk)
+
+    def drop_table(self, name: str) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS [{name}]")
+
+    def create_index(self, name: str, columns: list[str]) -> None:
+        import sqlite_utils
+
+        sqlite_utils.Database(self.conn)[name].create_index(columns, if_not_exists=True)
+
+    def begin_read(self) -> None:
+        """One read snapshot (WAL): later commits of other writers stay out of it."""
+        self.conn.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def stream(self, sql: str, params: Any = ()) -> Any:
+        """Rows as SQLite steps through them (its cursor is lazy already)."""
+        return self.conn.execute(sql, params)
+
+    @property
+    def target(self) -> str | None:
+        """What another process opens to read this log (None: a scratch log only this one sees)."""
+        return None if str(self.path) == ":memory:" else str(self.path)
+
+    # -- sealing ----------------------------------------------------------------------------------
+
+    def setting(self, name: str) -> str | None:
+        try:
+            row = self.conn.execute("SELECT value FROM log_settings WHERE name = ?", (name,)).fetchone()
+        except sqlite3.OperationalError:  # a log made before settings
+            return None
+        return row[0] if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        self.conn.execute(SETTINGS_TABLE)
+        self.conn.execute("INSERT OR REPLACE INTO log_settings (name, value) VALUES (?, ?)", (name, value))
+
+    def keyring(self) -> Any:
+        from events.sealing.keyfile import KeyFile, key_path
+        from events.sealing.cipher import MemoryKeys
+
+        return MemoryKeys() if str(self.path) == ":memory:" else KeyFile(key_path(self.path))
+
+    def scrub(self) -> str | None:
+        """After keys were destroyed and rows deleted (zeroed: secure_delete): fold the WAL into the
+        file and truncate it, so that no old page of the case stays in the -wal file."""
+        busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            return (f"another process is reading {self.path}, so its WAL could not be emptied yet; "
+                    "`pathways forget` again when it is done finishes the job")
+        return None

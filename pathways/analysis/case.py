@@ -1,0 +1,59 @@
+"""One case's events in, its pathway, causal graph, loops and readings out. Pure: no SQL, no output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from events.rules.catalogue import Catalogue
+from events.envelope import Event
+
+from pathways.analysis.causal import CausalGraph, build_graph
+from pathways.analysis.classify import Loop, Reading, classify, compare_readings
+from pathways.analysis.loops import Budget, enumerate_cycles
+from pathways.analysis.pathway import Pathway, Settings, build_pathway, live_events
+
+
+@attrs.frozen
+class CaseAnalysis:
+    pathway: Pathway
+    graph: CausalGraph
+    loops: tuple[Loop, ...]
+    readings: tuple[Reading, ...]
+    beyond_bound: int = 0
+    beyond_capped: bool = False
+    loops_complete: bool = True
+    """False when the loop budget stopped the enumeration: `loops` is then a floor ("at least")."""
+
+    @property
+    def case(self) -> str:
+        return self.pathway.profile.case
+
+    def to_json(self) -> dict[str, Any]:
+        """The `show --json` document: profile, steps, edges, loops, readings."""
+        return {
+            "profile": attrs.asdict(self.pathway.profile),
+            "steps": [step.to_json() for step in self.pathway.steps],
+            "edges": [{**attrs.asdict(edge), "sign": edge.sign_text} for edge in self.graph.edges],
+            "loops": [loop.to_json() for loop in self.loops],
+            "readings": [reading.to_json() for reading in self.readings],
+            "cycles_beyond_bound": self.beyond_bound, "cycles_beyond_bound_is_floor": self.beyond_capped,
+            "loops_complete": self.loops_complete,
+        }
+
+
+def analyse_case(case: str, events: Sequence[Event], catalogue: Catalogue, settings: Settings = Settings(),
+                 as_of: str | None = None, accounts: frozenset[str] | None = None) -> CaseAnalysis:
+    """The whole analysis of one case from its events (in version order), optionally as of a date and
+    from some accounts only (the loops as the migrant tells them, as the caseworker tells them)."""
+    live, retracted = live_events(events, as_of, accounts)
+    pathway = build_pathway(case, live, retracted, catalogue, settings)
+    graph = build_graph(case, pathway.steps)
+    cycles = enumerate_cycles(((edge.source, edge.target) for edge in graph.edges), settings.loop_bound,
+                              Budget(settings.loop_budget, settings.loop_seconds))
+    loops = classify(case, cycles.cycles, graph, pathway.steps, catalogue)
+    readings = compare_readings(case, pathway.steps, loops)
+    return CaseAnalysis(pathway, graph, loops, readings, cycles.beyond_bound, cycles.beyond_capped,
+                        cycles.complete)

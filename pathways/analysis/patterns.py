@@ -1,0 +1,91 @@
+"""Cross-case patterns: loop classes by case attributes, archetypes, contact transitions, agreement."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from pathways.analysis.case import CaseAnalysis
+from pathways.analysis.classify import Reading
+
+ABSENCE = "no-contact"
+
+
+def loop_class(polarity: str, valence: str, change: str) -> str:
+    return f"{polarity}/{valence}/{change}"
+
+
+@attrs.frozen
+class Summary:
+    cases: int
+    loops: int
+    classes: dict[str, int]
+    by_motive: dict[str, dict[str, int]]
+    by_cohort: dict[str, dict[str, int]]
+    by_regime: dict[str, dict[str, int]]
+    cases_with_dampening_unfavourable: int
+    archetypes: dict[str, int]
+    transitions: tuple[tuple[str, str, int], ...]
+    readings: tuple[Reading, ...]
+
+    @property
+    def dampening_unfavourable_share(self) -> float:
+        return self.cases_with_dampening_unfavourable / self.cases if self.cases else 0.0
+
+    def agreement(self) -> dict[str, int]:
+        counts = Counter(reading.status for reading in self.readings)
+        return {"readings": len(self.readings), "agrees": counts["agrees"], "disagrees": counts["disagrees"],
+                "not-found": counts["not-found"]}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases, "loops": self.loops, "classes": self.classes, "by_motive": self.by_motive,
+            "by_cohort": self.by_cohort, "by_regime": self.by_regime,
+            "cases_with_dampening_unfavourable": self.cases_with_dampening_unfavourable,
+            "dampening_unfavourable_share": round(self.dampening_unfavourable_share, 4),
+            "archetypes": self.archetypes,
+            "transitions": [{"from": a, "to": b, "count": n} for a, b, n in self.transitions],
+            "agreement": self.agreement(), "readings": [reading.to_json() for reading in self.readings],
+        }
+
+
+def contact_sequence(analysis: CaseAnalysis) -> list[str]:
+    """The kinds of a case's contacts in pathway order, absences as `no-contact`."""
+    return [step.kind if step.type == "ContactRecorded" else ABSENCE
+            for step in analysis.pathway.steps if step.type in ("ContactRecorded", "ContactAbsent")]
+
+
+def summarise(analyses: Iterable[CaseAnalysis]) -> Summary:
+    cases = loops = with_du = 0
+    classes: Counter[str] = Counter()
+    grouped: dict[str, defaultdict[str, Counter[str]]] = {
+        name: defaultdict(Counter) for name in ("motive", "cohort", "regime")}
+    archetypes: Counter[str] = Counter()
+    transitions: Counter[tuple[str, str]] = Counter()
+    readings: list[Reading] = []
+    for analysis in analyses:
+        cases += 1
+        profile = analysis.pathway.profile
+        regimes = {step.ref: step.regime for step in analysis.pathway.steps}
+        for loop in analysis.loops:
+            loops += 1
+            label = loop_class(loop.polarity, loop.valence, loop.change)
+            classes[label] += 1
+            grouped["motive"][profile.motive or "unknown"][label] += 1
+            grouped["cohort"][profile.cohort][label] += 1
+            grouped["regime"][regimes.get(loop.closing_event) or "unknown"][label] += 1
+            archetypes.update(loop.archetypes)
+        with_du += any(loop.polarity == "dampening" and loop.valence == "unfavourable" for loop in analysis.loops)
+        sequence = contact_sequence(analysis)
+        transitions.update(zip(sequence, sequence[1:]))
+        readings.extend(analysis.readings)
+    return Summary(
+        cases, loops, dict(sorted(classes.items())),
+        *({key: dict(sorted(value.items())) for key, value in sorted(grouped[name].items())}
+          for name in ("motive", "cohort", "regime")),
+        with_du, dict(archetypes.most_common()),
+        tuple(sorted(((a, b, n) for (a, b), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1]))),
+        tuple(readings))

@@ -1,0 +1,61 @@
+"""Diagrams to files: names from validated case ids, no overwrite without `force`, atomic writes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import graphviz
+
+from events.rules.catalogue import Catalogue
+from events.errors import PathwaysError
+
+from pathways.analysis.case import CaseAnalysis
+from pathways.analysis.patterns import ABSENCE
+from pathways.outputs.render.diagrams import case_map, loop_diagram, pathway_diagram
+from pathways.outputs.render.engine import positions, render
+
+KINDS = {"pathway": ("pathway",), "loops": ("loops",), "both": ("pathway", "loops")}
+
+
+def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalogue
+                  ) -> Iterable[tuple[str, graphviz.Digraph]]:
+    """(file stem, diagram) for each case and requested kind."""
+    if kind not in KINDS:
+        raise PathwaysError(f"unknown kind '{kind}' (use pathway, loops or both)", field="--kind")
+    for analysis in analyses:
+        for part in KINDS[kind]:
+            if part == "pathway":
+                yield f"{analysis.case}-pathway", pathway_diagram(analysis, catalogue)
+            else:
+                first = positions(loop_diagram(analysis, catalogue, markers=False))
+                yield f"{analysis.case}-loops", loop_diagram(analysis, catalogue, positions=first)
+
+
+def map_diagram(transitions: Sequence[tuple[str, str, int]], catalogue: Catalogue) -> tuple[str, graphviz.Digraph]:
+    labels = {**catalogue.entries["kinds"], ABSENCE: {"label": "no contact"}}
+    return "case-map", case_map(transitions, labels)
+
+
+def write_diagrams(diagrams: Sequence[tuple[str, graphviz.Digraph]], out: Path, fmt: str, *, force: bool,
+                   progress: Callable[[int], None] | None = None) -> list[Path]:
+    """Render every diagram and write it under `out`; refuses (before writing any) to overwrite without force."""
+    paths = [out / f"{stem}.{fmt}" for stem, _ in diagrams]
+    if not force:
+        existing = [path for path in paths if path.exists()]
+        if existing:
+            raise PathwaysError(f"{existing[0]} exists ({len(existing)} file(s) would be overwritten; use --force)",
+                                field="--out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PathwaysError(f"cannot create {out}: {error.strerror}", field="--out") from None
+    for path, (_, diagram) in zip(paths, diagrams):
+        data = render(diagram, fmt)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+        if progress:
+            progress(1)
+    return paths

@@ -1,0 +1,275 @@
+"""A static HTML report: an index of cases, a page per case, and the cross-case pages.
+
+Self-contained and offline: one style sheet inside every page (screen, phone and print), diagrams as
+inline SVG, no script, no font or image fetched from anywhere. Built from result objects only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from html import escape
+from pathlib import Path
+
+import attrs
+
+from events.rules.catalogue import Catalogue
+from events.errors import PathwaysError
+
+from pathways.analysis.case import CaseAnalysis
+from pathways.analysis.discretion import Discretion
+from pathways.analysis.discretion import Table as TruthTable
+from pathways.analysis.leverage import Leverage
+from pathways.analysis.patterns import Summary
+
+STYLE = """
+:root { color-scheme: light; --fav: #2e8b3a; --unf: #c0392b; --muted: #666; }
+* { box-sizing: border-box; }
+body { font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0 auto;
+       max-width: 68rem; padding: 1rem; color: #222; }
+nav { display: flex; flex-wrap: wrap; gap: .4rem 1rem; padding: .5rem 0; border-bottom: 1px solid #ddd; }
+h1 { font-size: 1.6rem; margin: .8rem 0 .3rem; } h2 { font-size: 1.25rem; margin-top: 1.8rem; }
+.meta { color: var(--muted); font-size: .9rem; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .55rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.favourable { color: var(--fav); } .unfavourable { color: var(--unf); } .undetermined { color: var(--muted); }
+figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: .85rem; }
+blockquote { margin: .3rem 0 .3rem 1rem; padding-left: .6rem; border-left: 3px solid #ccc; }
+@media (max-width: 40rem) { body { font-size: 15px; padding: .6rem; } th, td { padding: .25rem .35rem; } }
+@media print {
+  nav { display: none; } body { max-width: none; padding: 0; font-size: 11pt; }
+  h2 { break-after: avoid; } figure, table { break-inside: avoid; } a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+@attrs.frozen
+class Contents:
+    """What the report shows: the analyses (already pseudonymised where asked) and the cross-case results."""
+
+    analyses: Sequence[CaseAnalysis]
+    summary: Summary
+    leverage: Leverage
+    discretion: Discretion
+    catalogue: Catalogue
+    head: str
+    title: str = "pathways report"
+    note: str | None = None
+    """Said on every page (the as-of point, the accounts, that it is pseudonymised)."""
+
+
+def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
+                 progress: Callable[[int], None] | None = None) -> list[Path]:
+    """Write every page under `out` (refusing to overwrite a report without `force`); the file paths."""
+    from pathways.outputs.render.files import case_diagrams, map_diagram
+
+    index = out / "index.html"
+    if index.exists() and not force:
+        raise PathwaysError(f"{index} exists (use --force to write the report again)", field="--out")
+    try:
+        (out / "cases").mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PathwaysError(f"cannot create {out}: {error.strerror}", field="--out") from None
+    written = []
+    for analysis in contents.analyses:
+        figures = [(stem, _inline(render_svg(graph))) for stem, graph in case_diagrams([analysis], "both",
+                                                                                      contents.catalogue)]
+        written.append(_write(out / "cases" / f"{analysis.case}.html", _page(
+            contents, f"Case {analysis.case}", _case_body(analysis, figures), depth=1)))
+        if progress:
+            progress(1)
+    _, graph = map_diagram(contents.summary.transitions, contents.catalogue)
+    pages = {
+        "index.html": ("Cases", _index_body(contents)),
+        "summary.html": ("Loops across cases", _summary_body(contents.summary)),
+        "discretion.html": ("The street-level question", _discretion_body(contents.discretion)),
+        "leverage.html": ("Leverage", _leverage_body(contents.leverage)),
+        "map.html": ("Contact kinds across cases", _map_body(contents.summary, _inline(render_svg(graph)))),
+    }
+    for name, (title, body) in pages.items():
+        written.append(_write(out / name, _page(contents, title, body, depth=0)))
+        if progress:
+            progress(1)
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def _inline(svg: bytes) -> str:
+    """An SVG document as an element for inline use: no XML declaration, doctype or comments."""
+    text = svg.decode("utf-8")
+    return re.sub(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>|<!--.*?-->", "", text, flags=re.S).strip()
+
+
+def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
+    up = "../" * depth
+    links = [("index.html", "Cases"), ("summary.html", "Loops"), ("leverage.html", "Leverage"),
+             ("discretion.html", "Discretion"), ("map.html", "Case map")]
+    nav = "".join(f'<a href="{up}{href}">{escape(text)}</a>' for href, text in links)
+    note = f'<p class="meta">{escape(contents.note)}</p>' if contents.note else ""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)} · {escape(contents.title)}</title><style>{STYLE}</style></head>\n"
+            f"<body><nav>{nav}</nav><h1>{escape(title)}</h1>{note}\n{body}\n"
+            f'<p class="meta">Made by pathways from the log up to its head {escape(contents.head)} '
+            f"(<code>pathways verify --head {escape(contents.head)}</code> proves the log still holds it).</p>"
+            f"</body></html>\n")
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = ()) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(
+        f'<td class="n">{_cell(v)}</td>' if i in numeric else f"<td>{_cell(v)}</td>" for i, v in enumerate(row))
+        + "</tr>" for row in rows)
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+class Raw(str):
+    """HTML already escaped (a link, a coloured word)."""
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, Raw):
+        return str(value)
+    return "" if value is None else escape(str(value))
+
+
+def _valence(text: str | None) -> Raw:
+    return Raw(f'<span class="{escape(text or "")}">{escape(text or "")}</span>')
+
+
+def _link(href: str, text: str) -> Raw:
+    return Raw(f'<a href="{escape(href)}">{escape(text)}</a>')
+
+
+def _index_body(contents: Contents) -> str:
+    rows = []
+    for analysis in contents.analyses:
+        profile = analysis.pathway.profile
+        classes = ", ".join(f"{loop.id} {loop.polarity} {loop.valence} {loop.change}" for loop in analysis.loops)
+        rows.append((_link(f"cases/{profile.case}.html", profile.case), profile.origin, profile.motive,
+                     profile.arrival, len(analysis.pathway.steps), len(analysis.loops), classes or "no loop"))
+    summary = contents.summary
+    return (f"<p>{summary.cases} cases, {summary.loops} loops; cases with at least one dampening-unfavourable "
+            f"loop: {summary.cases_with_dampening_unfavourable} of {summary.cases} "
+            f"({summary.dampening_unfavourable_share:.0%}).</p>"
+            + _table(("case", "origin", "motive", "arrival", "steps", "loops", "loop classes"), rows, numeric=(4, 5)))
+
+
+def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> str:
+    profile = analysis.pathway.profile
+    parts = [f'<p>Origin {escape(profile.origin or "?")}, motive {escape(profile.motive or "?")}, arrival '
+             f'{escape(profile.arrival or "?")}, cohort {escape(profile.cohort)}; {profile.events} events '
+             f"({profile.retracted} retracted).</p>"]
+    if profile.notes:
+        parts.append(f"<p>{escape(profile.notes)}</p>")
+    steps = [(step.ref.rsplit("#", 1)[-1], step.effective, step.phase, step.regime, step.label, step.account,
+              _valence(step.perceived), " ".join(filter(None, [step.discretion, " ".join(
+                  f"{n}={v}" for n, v in step.conditions)])),
+              " ".join(f"{v} {d}" for v, d in step.effects)) for step in analysis.pathway.steps]
+    parts += ["<h2>Pathway</h2>", _table(("#", "when", "phase", "regime", "step", "account", "perceived",
+                                           "discretion", "effects"), steps)]
+    for stem, svg in figures:
+        kind = "pathway" if stem.endswith("-pathway") else "causal loop diagram"
+        parts.append(f'<figure class="diagram">{svg}<figcaption>The {kind} of {escape(analysis.case)}.'
+                     "</figcaption></figure>")
+    parts.append("<h2>Loops</h2>")
+    if not analysis.loops:
+        parts.append("<p>No loop.</p>")
+    by_ref = {step.ref: step for step in analysis.pathway.steps}
+    for loop in analysis.loops:
+        cycle = " → ".join(f"{v} ({s})" for v, s in zip(loop.variables, loop.signs)) + f" → {loop.variables[0]}"
+        parts.append(f'<h3 id="{escape(loop.id)}">{escape(loop.id)}: {escape(loop.polarity)}, '
+                     f'{_valence(loop.valence)}, {escape(loop.change)}</h3><p>{escape(cycle)}. Opened by '
+                     f'{escape(loop.opened_by or "no contact")}, closed by {escape(loop.closing_event)}; '
+                     f"confidence {escape(loop.confidence)}"
+                     + (f"; archetypes: {escape(', '.join(loop.archetypes))}" if loop.archetypes else "") + ".</p>")
+        evidence = []
+        for ref in loop.evidence:
+            step = by_ref.get(ref)
+            if step is None:
+                continue
+            quote = (f"<blockquote>“{escape(step.quote)}”"
+                     + (f" ({escape(step.source)})" if step.source else "") + "</blockquote>") if step.quote else ""
+            evidence.append(f"<li>{escape(ref)} {escape(step.effective or '')}: {escape(step.label)}"
+                            + (f" — {escape(step.outcome)}" if step.outcome else "") + f"{quote}</li>")
+        parts.append(f"<ul>{''.join(evidence)}</ul>")
+    if not analysis.loops_complete:
+        parts.append(f"<p>At least {len(analysis.loops)} loops: the enumeration stopped at its budget.</p>")
+    if analysis.readings:
+        parts += ["<h2>The researchers' readings beside the computed loops</h2>", _table(
+            ("reading", "cycle", "coded", "computed", "status"),
+            [(r.ref, " > ".join(r.variables), f"{r.polarity} {r.valence or ''} {r.change or ''}", r.matched or "-",
+              r.status) for r in analysis.readings])]
+    return "\n".join(parts)
+
+
+def _summary_body(summary: Summary) -> str:
+    classes = [(*label.split("/"), count) for label, count in summary.classes.items()]
+    parts = [_table(("polarity", "valence", "change", "loops"), [(p, _valence(v), c, n) for p, v, c, n in classes],
+                    numeric=(3,))]
+    for title, groups in (("By motive", summary.by_motive), ("By arrival cohort", summary.by_cohort),
+                          ("By the regime in force when the loop closed", summary.by_regime)):
+        rows = [(key, *label.split("/"), count) for key, counts in groups.items() for label, count in counts.items()]
+        parts += [f"<h2>{escape(title)}</h2>", _table(("group", "polarity", "valence", "change", "loops"), rows,
+                                                       numeric=(4,))]
+    parts += ["<h2>Archetypes</h2>", _table(("archetype", "loops"), summary.archetypes.items(), numeric=(1,))]
+    agreement = summary.agreement()
+    parts += ["<h2>Agreement with the researchers' readings</h2>",
+              f"<p>{agreement['agrees']} of {agreement['readings']} readings agree, {agreement['disagrees']} "
+              f"disagree, {agreement['not-found']} not found.</p>"]
+    return "\n".join(parts)
+
+
+def _truth_rows(result: Discretion, table: TruthTable) -> str:
+    rows = [(*("●" if bit else "○" for bit in row.config), row.contacts, row.outcome, f"{row.consistency:.2f}",
+             "yes" if row.sufficient else "no") for row in table.rows]
+    width = len(result.conditions)
+    return _table((*result.conditions, "n", "k", "consistency", "sufficient"), rows,
+                  numeric=tuple(range(width, width + 3)))
+
+
+def _claim(table: TruthTable) -> str:
+    if table.claim_consistency is None:
+        return "<p>The claim (all conditions present): no contact has that configuration.</p>"
+    coverage = "–" if table.claim_coverage is None else f"{table.claim_coverage:.2f}"
+    return (f"<p>The claim (all conditions present): consistency {table.claim_consistency:.2f}, "
+            f"coverage {coverage}.</p>")
+
+
+def _discretion_body(result: Discretion) -> str:
+    present = ", ".join(f"{name} {value}" for name, value in result.present.items())
+    parts = [f"<p>Outcome: going beyond the rules ({escape(' or '.join(result.outcome))}). Present means: "
+             f"{escape(present)}. ● present, ○ absent. Sufficient: consistency ≥ {result.cut}. Left out: "
+             f"{result.uncoded} contacts without discretion coded, {result.incomplete} missing a condition.</p>",
+             _truth_rows(result, result.table), _claim(result.table),
+             f"<p>Solution (conservative): {escape(' + '.join(result.solution) or 'none sufficient')}.</p>"]
+    for role, table in result.by_role.items():
+        parts += [f"<h2>Role: {escape(role)}</h2>", _truth_rows(result, table), _claim(table)]
+    return "\n".join(parts)
+
+
+def _leverage_body(ranked: Leverage) -> str:
+    return ("<h2>Variables on most loops</h2>"
+            + _table(("variable", "loops", "unfavourable", "favourable", "cases"),
+                     [(r.variable, r.loops, r.unfavourable, r.favourable, r.cases) for r in ranked.variables],
+                     numeric=(1, 2, 3, 4))
+            + "<h2>Contact kinds on loops, and the loops they opened</h2>"
+            + _table(("kind", "actor", "loops", "unfavourable", "opened", "opened unfavourable"),
+                     [(r.kind, r.actor or "–", r.loops, r.unfavourable, r.opened, r.opened_unfavourable)
+                      for r in ranked.kinds], numeric=(2, 3, 4, 5)))
+
+
+def _map_body(summary: Summary, svg: str) -> str:
+    return (f'<figure class="diagram">{svg}<figcaption>Contact kinds across cases: which kind directly follows '
+            "which, with counts.</figcaption></figure>"
+            + _table(("from", "to", "count"), summary.transitions, numeric=(2,)))

@@ -1,0 +1,257 @@
+"""Rich renderables for the terminal, built from result objects (never from SQL or raw rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+
+from events.envelope import Event
+
+from pathways.analysis.causal import is_low
+
+
+def _summary(event: Event) -> str:
+    if event.sealed:
+        return f"({event.sealed})"
+    data = event.data
+    if event.type == "CaseOpened":
+        return f"{data.get('origin')} {data.get('motive')} arrival {data.get('arrival', '?')}"
+    if event.type == "ContactRecorded":
+        effects = " ".join(f"{e['variable']}:{e['direction']}" for e in data.get("effects", []))
+        return f"{data['actor']} {data['kind']} {data.get('perceived', '')} {effects}".strip()
+    if event.type == "ContactAbsent":
+        return f"no contact {data['from']}..{data.get('to', '')} {data.get('actor', '')}".strip()
+    if event.type == "StateObserved":
+        return f"{data['variable']} {data.get('direction') or data.get('level', '')}"
+    if event.type == "LinkCoded":
+        return f"{data['from']} -> {data['to']} ({data['sign']})"
+    if event.type == "ExpectationFormed":
+        return ", ".join(f"{link['from']} -> {link['to']} ({link['sign']})" for link in data["links"])
+    if event.type == "LoopCoded":
+        return f"{' -> '.join(data['variables'])}: {data['polarity']} {data.get('valence', '')}".strip()
+    if event.type == "EventRetracted":
+        return f"{data['ref']}: {data['reason']}"
+    if event.type == "CaseForgotten":
+        return f"erased: {data['reason']}"
+    return data.get("key", "")
+
+
+def log_table(events: Sequence[Event], first: int = 0) -> Table:
+    table = Table(title=f"events {first + 1} to {first + len(events)}", show_lines=False)
+    for column in ("pos", "ref", "type", "occurred", "summary", "hash"):
+        table.add_column(column, no_wrap=column != "summary")
+    for event in events:
+        table.add_row(str(event.position), event.ref, event.type, event.occurred or "",
+                      Text(_summary(event)), event.hash[:10])
+    return table
+
+
+VALENCE_STYLE = {"favourable": "green", "unfavourable": "red", "mixed": "yellow", "neutral": "grey62",
+                 "undetermined": "grey62"}
+
+
+def _valence(text: str | None) -> Text:
+    return Text(text or "", style=VALENCE_STYLE.get(text or "", ""))
+
+
+def loops_table(loops, title: str = "loops") -> Table:
+    table = Table(title=f"{title} ({len(loops)})")
+    for column in ("case", "id", "cycle", "polarity", "valence", "change", "opened by", "closed by",
+                   "confidence", "flags", "archetypes"):
+        table.add_column(column, overflow="fold")
+    for loop in loops:
+        cycle = " ".join(f"{v} ─{s}→" for v, s in zip(loop.variables, loop.signs)) + f" {loop.variables[0]}"
+        flags = ", ".join(name for name in ("reset_rooted", "anticipated", "ambiguous") if getattr(loop, name))
+        table.add_row(loop.case, loop.id, cycle, loop.polarity, _valence(loop.valence), loop.change,
+                      loop.opened_by or "-", loop.closing_event,
+                      Text(str(loop.confidence), style="yellow" if is_low(loop.confidence) else ""),
+                      flags.replace("_", "-"), ", ".join(loop.archetypes))
+    return table
+
+
+def floor_note(analyses) -> Text:
+    """Which cases' loops are a floor, and what a user can do about it."""
+    cases = [f"{a.case} (at least {len(a.loops)})" for a in analyses if not a.loops_complete]
+    return Text(f"loops are a floor in {len(cases)} case(s): {', '.join(cases[:10])}"
+                f"{' ...' if len(cases) > 10 else ''}. The enumeration stopped at its budget "
+                "(PATHWAYS_LOOP_BUDGET loops or 5 s a case): lower --loop-bound, or split the case's graph.",
+                style="yellow")
+
+
+def readings_table(readings) -> Table:
+    table = Table(title="the researchers' readings beside the computed loops")
+    for column in ("case", "reading", "cycle", "coded", "computed", "status"):
+        table.add_column(column, overflow="fold")
+    for reading in readings:
+        coded = f"{reading.polarity} {reading.valence or ''} {reading.change or ''}".strip()
+        style = {"agrees": "green", "disagrees": "red", "not-found": "yellow"}[reading.status]
+        wrong = [field for field, ok in reading.agreement.items() if not ok]
+        table.add_row(reading.case, reading.ref, " > ".join(reading.variables), coded, reading.matched or "-",
+                      Text(reading.status + (f" ({', '.join(wrong)})" if wrong else ""), style=style))
+    return table
+
+
+SHOWN_LOOPS = 200
+
+
+def case_view(analysis):
+    from rich.console import Group
+    from rich.panel import Panel
+
+    profile = analysis.pathway.profile
+    head = (f"[bold]{profile.case}[/]  origin {profile.origin}  motive {profile.motive}  "
+            f"arrival {profile.arrival or '?'}  cohort {profile.cohort}  "
+            f"{profile.events} events ({profile.retracted} retracted)")
+    timeline = Table(title="pathway", expand=True)
+    for column in ("#", "when", "phase", "regime", "step", "account", "perceived", "discretion", "effects", "because"):
+        timeline.add_column(column, overflow="fold")
+    for step in analysis.pathway.steps:
+        effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
+        conditions = " ".join(f"{name}={value}" for name, value in step.conditions)
+        timeline.add_row(step.ref.split("#")[-1], step.effective or "", step.phase or "", step.regime or "",
+                         Text(step.label), step.account, _valence(step.perceived),
+                         Text(" ".join(filter(None, [step.discretion, conditions]))), effects,
+                         " ".join("#" + ref.split("#", 1)[1] if "#" in ref else ref[:8] for ref in step.because))
+    final = analysis.pathway.steps[-1].state if analysis.pathway.steps else ()
+    state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
+    parts = [Panel(head), timeline, state, loops_table(analysis.loops[:SHOWN_LOOPS])]
+    if len(analysis.loops) > SHOWN_LOOPS:
+        parts.append(Text(f"... and {len(analysis.loops) - SHOWN_LOOPS:,} more loops: `pathways loops "
+                          f"{profile.case}` lists them"))
+    if not analysis.loops_complete:
+        parts.append(floor_note([analysis]))
+    if analysis.beyond_bound:
+        parts.append(Text(f"{analysis.beyond_bound}{'+' if analysis.beyond_capped else ''} longer cycles beyond "
+                          "the length bound (raise --loop-bound to see them)", style="yellow"))
+    if analysis.readings:
+        parts.append(readings_table(analysis.readings))
+    return Group(*parts)
+
+
+def _class_table(title: str, column: str, rows: dict[str, dict[str, int]]) -> Table:
+    """Loop classes per group, one row per (group, class): narrow enough for any terminal."""
+    table = Table(title=title)
+    for name in (column, "polarity", "valence", "change", "loops"):
+        table.add_column(name, justify="right" if name == "loops" else "left")
+    for key, counts in rows.items():
+        for index, (label, count) in enumerate(counts.items()):
+            polarity, valence, change = label.split("/")
+            table.add_row(key if index == 0 else "", polarity, _valence(valence), change, str(count))
+    return table
+
+
+def summary_view(summary):
+    from rich.console import Group
+
+    classes = Table(title=f"{summary.loops} loops in {summary.cases} cases")
+    for column in ("polarity", "valence", "change", "loops"):
+        classes.add_column(column, justify="right" if column == "loops" else "left")
+    for label, count in summary.classes.items():
+        polarity, valence, change = label.split("/")
+        classes.add_row(polarity, _valence(valence), change, str(count))
+    share = Text(f"cases with at least one dampening-unfavourable loop: {summary.cases_with_dampening_unfavourable}"
+                 f" of {summary.cases} ({summary.dampening_unfavourable_share:.0%})", style="bold")
+    archetypes = Table(title="archetypes")
+    archetypes.add_column("archetype")
+    archetypes.add_column("loops", justify="right")
+    for key, count in summary.archetypes.items():
+        archetypes.add_row(key, str(count))
+    transitions = Table(title="contact transitions (directly follows)")
+    for column in ("from", "to", "count"):
+        transitions.add_column(column, justify="right" if column == "count" else "left")
+    for a, b, n in summary.transitions[:15]:
+        transitions.add_row(a, b, str(n))
+    parts = [classes, share, _class_table("loops by motive", "motive", summary.by_motive),
+             _class_table("loops by arrival cohort", "cohort", summary.by_cohort),
+             _class_table("loops by the regime in force when they closed", "regime", summary.by_regime),
+             archetypes, transitions]
+    if summary.readings:
+        agreement = summary.agreement()
+        parts += [readings_table(summary.readings),
+                  Text(f"agreement: {agreement['agrees']} of {agreement['readings']} readings agree, "
+                       f"{agreement['disagrees']} disagree, {agreement['not-found']} not found", style="bold")]
+    return Group(*parts)
+
+
+def leverage_view(ranked, top: int | None = None):
+    """The two leverage rankings, unfavourable loops first."""
+    from rich.console import Group
+
+    variables = Table(title="variables on most loops (leverage)")
+    for column in ("variable", "loops", "unfavourable", "favourable", "cases"):
+        variables.add_column(column, justify="left" if column == "variable" else "right")
+    for row in ranked.variables[:top]:
+        variables.add_row(row.variable, str(row.loops), Text(str(row.unfavourable), style="red"),
+                          Text(str(row.favourable), style="green"), str(row.cases))
+    kinds = Table(title="contact kinds on loops, and the loops they opened")
+    for column in ("kind", "actor", "loops", "unfavourable", "opened", "opened unfavourable"):
+        kinds.add_column(column, justify="left" if column in ("kind", "actor") else "right")
+    for row in ranked.kinds[:top]:
+        kinds.add_row(row.kind, row.actor or "-", str(row.loops), Text(str(row.unfavourable), style="red"),
+                      str(row.opened), Text(str(row.opened_unfavourable), style="red"))
+    return Group(variables, kinds)
+
+
+def _truth_table(result, rows, title: str) -> Table:
+    table = Table(title=title)
+    for name in result.conditions:
+        table.add_column(name, justify="center")
+    for column in ("n", "k", "consistency", "sufficient"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        marks = [Text("●", style="bold green") if bit else Text("○", style="grey62") for bit in row.config]
+        table.add_row(*marks, str(row.contacts), str(row.outcome), f"{row.consistency:.2f}",
+                      Text("yes", style="bold") if row.sufficient else Text("no", style="grey62"))
+    return table
+
+
+def _claim(table) -> str:
+    if table.claim_consistency is None:
+        return "the claim (all conditions present): no contact has that configuration" + (
+            f"; coverage {table.claim_coverage:.2f}" if table.claim_coverage is not None else "")
+    coverage = "-" if table.claim_coverage is None else f"{table.claim_coverage:.2f}"
+    return f"the claim (all conditions present): consistency {table.claim_consistency:.2f}, coverage {coverage}"
+
+
+def discretion_view(result, by_role: bool = True):
+    """The truth table at a glance: configurations as rows, ● present, ○ absent."""
+    from rich.console import Group
+
+    present = ", ".join(f"{name} {value}" for name, value in result.present.items())
+    parts = [_truth_table(result, result.table.rows,
+                          f"going beyond the rules ({' or '.join(result.outcome)}): truth table of "
+                          f"{sum(row.contacts for row in result.table.rows)} contacts"),
+             Text(f"present means: {present}. Left out: {result.uncoded} contacts without discretion coded, "
+                  f"{result.incomplete} missing a condition. Sufficient: consistency >= {result.cut}."),
+             Text(_claim(result.table), style="bold"),
+             Text("solution (conservative): " + (" + ".join(result.solution) or "none sufficient"), style="bold")]
+    for role, table in result.by_role.items() if by_role else ():
+        parts += [_truth_table(result, table.rows, f"role: {role}"), Text(_claim(table))]
+    return Group(*parts)
+
+
+def catalogue_view(listed):
+    """Each catalogue as a table of its entries (key first, then whatever the entries hold)."""
+    from rich.console import Group
+
+    tables = []
+    for name, entries in listed.items():
+        columns = list(dict.fromkeys(column for entry in entries for column in entry))
+        table = Table(title=f"{name} ({len(entries)})")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for entry in entries:
+            table.add_row(*(Text(_cell(entry.get(column))) for column in columns))
+        tables.append(table)
+    return Group(*tables)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_cell(item) if not isinstance(item, dict) else
+                         f"{item.get('from')} {item.get('sign')}> {item.get('to')}" for item in value)
+    return str(value)
