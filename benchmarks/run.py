@@ -164,7 +164,7 @@ def bench_rebuild(db: Path, events: int, table: Table, *, kind: str = "sealed") 
 
     with EventStore(db) as store:
         from pathways.analysis.pathway import Settings
-        from pathways.projections.runner import time_travel
+        from pathways.projections.timetravel import time_travel
 
         list(time_travel(store, Settings(), cases=store.cases()[:1]))  # imports and keys loaded, untimed
         processes = parallel.workers(events)
@@ -189,7 +189,7 @@ def bench_rebuild_floor(db: Path, work: Path, events: int, table: Table) -> None
     design, however fast its analysis: the writer's inserts alone at 1/insert, all of it at cores/(read
     + insert). `db` holds the rows of a rebuild."""
     from events import collector
-    from pathways.projections.runner import TABLES
+    from pathways.projections.tables import TABLES
 
     scratch = sqlite3.connect(work / "floor.db", isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "secure_delete = ON",

@@ -7,25 +7,19 @@ catalogue in force, refs and causes), then seals, hashes and queues the row.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from events.envelope import COLUMNS, case_of, case_stream
+from events.append.prepare import ENVELOPE, PAYLOAD, RECORDED_AT, Prepared
+from events.append.refs import Resolver
+from events.envelope import COLUMNS
 from events.errors import Conflict, Erased, InvalidEvent, PathwaysError, UnknownCase
 from events.hashing import chain_hash
-from events.append.prepare import ENVELOPE, PAYLOAD, RECORDED_AT, Prepared
+from events.rules.validate import RefTarget, check_annotations
 from events.sealing.cipher import KeyMissing, new_key
 from events.timestamps import utc_now
-from events.rules.validate import Ref, RefTarget, check_annotations, dated, effect_variables
-
-if TYPE_CHECKING:
-    from events.store import EventStore
 
 INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-TARGET = "event_id, stream, version, type, schema_version, occurred, data"
-REF_CACHE = 50_000
 
 
 def _refuse_at(stage: int, event: Prepared) -> None:
@@ -41,16 +35,14 @@ class VersionConflict(Conflict):
 class Batch:
     """The state of one append transaction: chain tip, stream heads, catalogue, pending rows."""
 
-    def __init__(self, store: "EventStore", *, file: str | None) -> None:
+    def __init__(self, store: Any, *, file: str | None) -> None:
         self.store, self.conn, self.registry, self.file = store, store.conn, store.registry, file
         last = store.last()
         self.position, self.tip = last.position, last.hash
         self.was_empty = last.position == 0
         self.catalogue = store.catalogue()
         self.heads: dict[str, int] = {}
-        self.targets: dict[tuple[str | None, int], RefTarget] = {}
-        self.targets_by_id: dict[str, RefTarget] = {}
-        self.retracted: dict[str, set[str]] = {}
+        self.refs = Resolver(store, self._write_rows)
         self.rows: list[tuple] = []
         self.pending_ids: dict[str, tuple] = {}
         self.new_keys: dict[str, bytes] = {}
@@ -62,62 +54,6 @@ class Batch:
         self.first_position: int | None = None
         self.last_position: int | None = None
         self.now = utc_now()
-
-    # RefResolver ------------------------------------------------------------------------------
-    def by_version(self, case: str, version: int) -> RefTarget | None:
-        key = (case, version)
-        if key not in self.targets:
-            row = self.conn.execute(f"SELECT {TARGET} FROM events WHERE stream = ? AND version = ?",
-                                    (f"case:{case}", version)).fetchone()
-            if row is None:
-                return None
-            self._remember(self._target(row))
-        return self.targets[key]
-
-    def by_id(self, event_id: str) -> RefTarget | None:
-        if event_id not in self.targets_by_id:
-            row = self.conn.execute(f"SELECT {TARGET} FROM events WHERE event_id = ?", (event_id,)).fetchone()
-            if row is None:
-                return None
-            self._remember(self._target(row))
-        return self.targets_by_id[event_id]
-
-    def is_retracted(self, target: RefTarget) -> bool:
-        if target.case not in self.retracted:
-            self._write_rows()  # retractions earlier in this batch must be visible to the query
-            found: set[str] = set()
-            stream = case_stream(target.case)
-            rows = self.conn.execute("SELECT event_id, version, data FROM events WHERE stream = ? "
-                                     "AND type = 'EventRetracted'", (stream,)).fetchall()
-            for event_id, version, data in rows:
-                data, _ = self.store.open_payload(stream, version, event_id, data, "{}")
-                cited = self._cited(target.case, json.loads(data)["ref"])
-                if cited is not None:
-                    found.add(cited.event_id)
-            self.retracted[target.case] = found
-        return target.event_id in self.retracted[target.case]
-
-    def _cited(self, case: str, text: str) -> RefTarget | None:
-        """The event a ref of this case names (by version or by id)."""
-        ref = Ref.parse(text)
-        return self.by_version(case, ref.version) if ref.version else self.by_id(ref.event_id)
-
-    def _target(self, row: Sequence[Any]) -> RefTarget:
-        event_id, stream, version, type_, schema_version, occurred, data = row
-        data, _ = self.store.open_payload(stream, version, event_id, data, "{}")
-        _, data = self.registry.upcast(type_, schema_version, json.loads(data))
-        return RefTarget(event_id, case_of(stream), version, type_, effect_variables(type_, data),
-                         dated(type_, occurred, data))
-
-    def _remember(self, target: RefTarget) -> None:
-        if len(self.targets) > REF_CACHE:
-            # Bound memory on huge imports: the database has them all, once the rows still waiting
-            # in this chunk are written (inside the transaction, so nothing is committed early).
-            self._write_rows()
-            self.targets.clear()
-            self.targets_by_id.clear()
-        self.targets[(target.case, target.version)] = target
-        self.targets_by_id[target.event_id] = target
 
     def _write_rows(self) -> None:
         if self.rows:
@@ -167,19 +103,19 @@ class Batch:
         _refuse_at(RECORDED_AT, event)
         version = self._next_version(event, case)
         _refuse_at(PAYLOAD, event)
-        check_annotations(self.catalogue, self, event.found, type_=type_, case=case, stream_version=version,
+        check_annotations(self.catalogue, self.refs, event.found, type_=type_, case=case, stream_version=version,
                           cites_from=event.cites_from)
         if event.definition is not None:
             self.catalogue = self.catalogue.with_definition(type_, event.definition)
         self._store_row(event, event_id, version)
         if case is not None:
-            self._remember(RefTarget(event_id, case, version, type_, event.effects, event.own_date))
+            self.refs.remember(RefTarget(event_id, case, version, type_, event.effects, event.own_date))
             if version == 1:
-                self.retracted[case] = set()  # a case opened in this batch: no retraction stored
-            elif type_ == "EventRetracted" and case in self.retracted:
-                cited = self._cited(case, event.retracts)
+                self.refs.retracted[case] = set()  # a case opened in this batch: no retraction stored
+            elif type_ == "EventRetracted" and case in self.refs.retracted:
+                cited = self.refs.cited(case, event.retracts)
                 if cited is not None:
-                    self.retracted[case].add(cited.event_id)
+                    self.refs.retracted[case].add(cited.event_id)
 
     def _next_version(self, event: Prepared, case: str | None) -> int:
         """The version the event takes in its stream, after the checks that depend on it."""

@@ -13,7 +13,8 @@ from events.timestamps import parse_timestamp
 
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.pathway import Settings
-from pathways.projections.runner import CatchUp, Projector, time_travel
+from pathways.projections.runner import CatchUp, Projector
+from pathways.projections.timetravel import time_travel
 
 
 def check_point(as_of: str | None, recorded_before: str | None) -> tuple[str | None, str | None]:

@@ -20,6 +20,9 @@ import attrs
 
 from events.ingest.pipeline import forked_pool, processes, start_worker
 
+from pathways.analysis.pathway import Settings
+from pathways.projections.tables import case_rows, clear
+
 GROUP = 400
 """Cases per task: big enough to amortise a round trip, small enough to keep every core busy."""
 
@@ -36,17 +39,14 @@ def _start(target: str, settings: dict[str, Any], parent: int) -> None:
     from events.store import EventStore
 
     start_worker(parent)
-
-    from pathways.analysis.pathway import Settings
-    from pathways.projections.runner import Projector
-
     store = EventStore(target, create=False)
-    _worker.update(store=store, projector=Projector(store, Settings(**settings)), catalogue=store.catalogue())
+    seal = store.sealer.seal_text if store.sealed else clear
+    _worker.update(store=store, settings=Settings(**settings), seal=seal, catalogue=store.catalogue())
 
 
 def _analyse(streams: Sequence[str]) -> list[tuple[dict[str, list[tuple]], int]]:
     events = _worker["store"].read(streams=list(streams), by_stream=True, live=True)
-    return list(_worker["projector"].case_rows(events, _worker["catalogue"]))
+    return list(case_rows(events, _worker["catalogue"], _worker["settings"], _worker["seal"]))
 
 
 @contextmanager
