@@ -129,9 +129,9 @@ def _print_json(value: Any) -> None:
 
 def _exists(db: str) -> bool:
     """A database file that exists, or a server (whose database is checked on connecting)."""
-    from events.backends.postgres import is_url
+    from events.store import is_server
 
-    return is_url(db) or Path(db).exists()
+    return is_server(db) or Path(db).exists()
 
 
 def _store(db: str | Path, *, create: bool, seal: bool = True):
@@ -644,12 +644,15 @@ BoundOption = Annotated[int, typer.Option("--loop-bound", envvar="PATHWAYS_LOOP_
 
 
 def _settings(reset_years: int, loop_bound: int):
-    from pathways.analysis.pathway import Settings
+    from pathways.application.service import settings
 
-    budget = os.environ.get("PATHWAYS_LOOP_BUDGET", "5000")
-    if not budget.isascii() or not budget.isdigit() or int(budget) < 1:
-        raise PathwaysError(f"'{budget}' is not a whole number of loops", field="PATHWAYS_LOOP_BUDGET")
-    return Settings(reset_years=reset_years, loop_bound=loop_bound, loop_budget=int(budget))
+    return settings(reset_years, loop_bound, os.environ.get("PATHWAYS_LOOP_BUDGET", "5000"))
+
+
+def _query(db: Path, query: Callable[..., Any], settings: Any, **options: Any) -> Any:
+    """One read of the application layer on the store, with a progress bar while it projects."""
+    with _store(db, create=False) as store, _progress("projecting", store.last_position()) as advance:
+        return query(store, settings, progress=advance, **options)
 
 
 def _analyses(db: Path, settings: Any, *, case: str | None = None, as_of: str | None = None,
@@ -657,9 +660,8 @@ def _analyses(db: Path, settings: Any, *, case: str | None = None, as_of: str | 
     from pathways.application import service
 
     accounts = service.parse_accounts(account)
-    with _store(db, create=False) as store, _progress("projecting", store.last_position()) as advance:
-        return service.analyses(store, settings, case=case, as_of=as_of, recorded_before=recorded_before,
-                                accounts=accounts, progress=advance)
+    return _query(db, service.analyses, settings, case=case, as_of=as_of, recorded_before=recorded_before,
+                  accounts=accounts)
 
 
 @app.command()
@@ -729,12 +731,11 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, ac
             db: DbOption = DEFAULT_DB) -> None:
     """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; transitions; agreement;
     the top of the leverage ranking."""
-    from pathways.analysis.leverage import TOP, leverage
-    from pathways.analysis.patterns import summarise
+    from pathways.application import queries
+    from pathways.application.queries import TOP
 
-    found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, recorded_before=recorded_before,
-                      account=account)
-    result, ranked = summarise(found), leverage(found)
+    result, ranked = _query(db, queries.summary, _settings(reset_years, loop_bound), as_of=as_of,
+                            recorded_before=recorded_before, account=account)
     if as_json:
         _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP)})
         return
@@ -755,11 +756,10 @@ def leverage(
 ) -> None:
     """Across cases: the variables and contact kinds (with actors) on most loops, and the contacts that opened
     them, unfavourable loops first."""
-    from pathways.analysis.leverage import check_confidence
-    from pathways.analysis.leverage import leverage as rank
+    from pathways.application import queries
 
-    check_confidence(min_confidence)
-    ranked = rank(_analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account), min_confidence)
+    ranked = _query(db, queries.ranking, _settings(reset_years, loop_bound), as_of=as_of, account=account,
+                    min_confidence=min_confidence)
     if as_json:
         _print_json(ranked.to_json())
         return
@@ -780,14 +780,10 @@ def discretion(
 ) -> None:
     """The street-level question: which conditions go with going beyond the rules, as a crisp-set truth table
     (consistency, coverage of the study's claim, the minimised solution), over all contacts and per role."""
-    from pathways.analysis.discretion import discretion as truth_table
-    from pathways.analysis.discretion import parse_outcome, pick_conditions
+    from pathways.application import queries
 
-    outcomes = parse_outcome(outcome)
-    found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account)
-    with _store(db, create=False) as store:
-        present = pick_conditions(store.catalogue().conditions(), conditions)
-    result = truth_table(found, present, outcome=outcomes, cut=cut, min_n=min_n)
+    result = _query(db, queries.truth_table, _settings(reset_years, loop_bound), as_of=as_of, account=account,
+                    outcome=outcome, conditions=conditions, cut=cut, min_n=min_n)
     if as_json:
         _print_json(result.to_json())
         return
@@ -812,7 +808,7 @@ def render(
     loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Draw pathway and causal loop diagrams (SVG without any system Graphviz)."""
-    from pathways.analysis.patterns import summarise
+    from pathways.application import queries
     from pathways.outputs.render import engine, files
 
     if (case is not None) + all_cases == 0 and not case_map:
@@ -820,24 +816,14 @@ def render(
     if case is not None and all_cases:
         raise PathwaysError("give either a CASE or --all, not both", field="CASE")
     engine.check_format(fmt)  # before any work
-    found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, account=account)
-    with _store(db, create=False) as store:
-        catalogue = store.catalogue()
-    diagrams = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue))
-    if case_map:
-        diagrams.append(files.map_diagram(summarise(found).transitions, catalogue))
+    diagrams = _query(db, queries.diagrams, _settings(reset_years, loop_bound), case=case, all_cases=all_cases,
+                      case_map=case_map, kind=kind, as_of=as_of, account=account)
     with _progress("rendering", len(diagrams)) as advance:
         paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance)
     if as_json:
         _print_json({"files": [str(path) for path in paths], "renderer": engine.renderer_name()})
     else:
         typer.echo(f"wrote {len(paths)} file(s) to {out}/ with the {engine.renderer_name()} renderer")
-
-
-def _project_secret(db: str) -> bytes:
-    """The project's pseudonym secret, kept with the case keys (made on first use)."""
-    with _store(db, create=False) as store:
-        return store.log.keyring().project_secret()
 
 
 @app.command()
@@ -851,24 +837,13 @@ def report(
 ) -> None:
     """Write a static HTML report to read and share: cases, pathways and loop diagrams, quotes, loops across
     cases, leverage, the discretion truth table, the case map. Opens from the file system; no network."""
-    from pathways.analysis.discretion import discretion as truth_table
-    from pathways.analysis.leverage import leverage
-    from pathways.analysis.patterns import summarise
-    from pathways.outputs.pseudonymise import pseudonymise as strip
-    from pathways.outputs.report import Contents, write_report
+    from pathways.application import queries
+    from pathways.outputs.report import write_report
     from pathways.outputs.render.engine import render
 
-    found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, account=account)
-    with _store(db, create=False) as store:
-        catalogue, head = store.catalogue(), str(store.last())
-    if pseudonymise:
-        secret = _project_secret(db)
-        found = [strip(analysis, secret) for analysis in found]
-    said = [f"as of {as_of}" if as_of else None, f"accounts: {account}" if account else None,
-            "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]
-    contents = Contents(found, summarise(found), leverage(found), truth_table(found, catalogue.conditions()),
-                        catalogue, head, note="; ".join(filter(None, said)) or None)
-    with _progress("writing the report", len(found) + 5) as advance:
+    contents = _query(db, queries.report_contents, _settings(reset_years, loop_bound), as_of=as_of, account=account,
+                      pseudonymise=pseudonymise)
+    with _progress("writing the report", len(contents.analyses) + 5) as advance:
         pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance)
     typer.echo(f"wrote {len(pages)} pages to {out}/ (open {out / 'index.html'})")
 
@@ -886,34 +861,17 @@ def export(
     reset_years: ResetOption = 3, loop_bound: BoundOption = 8, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Export the events or the projections for other tools (streams; constant memory in cases)."""
-    import os
-    import tempfile
+    from pathways.application import exports
 
-    from pathways.outputs import exchange
-
-    exchange.check_format(fmt)
+    exports.check_format(fmt)  # before any work
     settings = _settings(reset_years, loop_bound)
-    secret = _project_secret(db) if pseudonymise else None
     with _store(db, create=False) as store:
-        if out is None:
-            exchange.export(store, settings, fmt, sys.stdout, case=case, pooled=pooled, secret=secret)
-            return
-        folder = out.parent if str(out.parent) else Path(".")
-        if not folder.is_dir() or not os.access(folder, os.W_OK) or out.is_dir():
-            raise PathwaysError(f"cannot write {out}: {'it is a folder' if out.is_dir() else 'no writable folder'}",
-                                field="--out")
-        handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".partial")
-        try:
-            if out.exists():  # a replaced file keeps its mode
-                os.chmod(partial, out.stat().st_mode & 0o7777)
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                count = exchange.export(store, settings, fmt, stream, case=case, pooled=pooled, secret=secret)
-            os.replace(partial, out)
-        except BaseException:
-            os.unlink(partial)
-            raise
+        count = exports.export(store, settings, fmt, out=out, stdout=sys.stdout, case=case, pooled=pooled,
+                               pseudonymise=pseudonymise)
         last = store.last()
-    typer.echo(f"wrote {count} {'events' if fmt in exchange.EVENT_FORMATS else 'records'} as {fmt} to {out} "
+    if out is None:
+        return
+    typer.echo(f"wrote {count} {exports.counted(fmt)} as {fmt} to {out} "
                f"(log head {last}: `pathways verify --head {last}` proves the log still holds it)", err=True)
 
 
@@ -930,12 +888,9 @@ def demo(
     import tempfile
     import time
 
-    from pathways import demo as bundled
-    from pathways.application import service
+    from pathways.application.demo_run import run_demo
+    from pathways.application.queries import TOP
     from pathways.outputs import terminal as views
-    from pathways.analysis.discretion import discretion as truth_table
-    from pathways.analysis.leverage import TOP, leverage
-    from pathways.analysis.patterns import summarise
     from pathways.outputs.render import engine, files
 
     started = time.perf_counter()
@@ -943,30 +898,20 @@ def demo(
     with tempfile.TemporaryDirectory() as scratch:
         path = db or Path(scratch) / "demo.db"
         with _store(path, create=True, seal=False) as store:  # the study's published cases: public data
-            report = store.append(bundled.events(), file="bundled demo cases")
-            settings = _settings(3, 8)
-            service.rebuild(store, settings)
-            every = service.analyses(store, settings)
-            catalogue = store.catalogue()
-        studied = set(bundled.study_cases())  # the vignettes have one contact each and no loops
-        found = [analysis for analysis in every if analysis.case in studied]
-        summary_result = summarise(found)
-        console.print(views.summary_view(summary_result))
-        console.print(views.leverage_view(leverage(found), top=TOP))
-        console.print(views.discretion_view(truth_table(every, catalogue.conditions())))
-        # The article rarely states all three conditions for one story; the one it states most often:
-        single = {"policy-assessment": catalogue.conditions()["policy-assessment"]}
+            run = run_demo(store, _settings(3, 8))
+        console.print(views.summary_view(run.summary))
+        console.print(views.leverage_view(run.leverage, top=TOP))
+        console.print(views.discretion_view(run.discretion))
         console.print("\nThe same over the condition the sources state most often (`pathways discretion "
                       "--conditions policy-assessment`):")
-        console.print(views.discretion_view(truth_table(every, single), by_role=False))
-        diagrams = list(files.case_diagrams(found, "both", catalogue))
-        diagrams.append(files.map_diagram(summary_result.transitions, catalogue))
-        with _progress("rendering", len(diagrams)) as advance:
-            paths = files.write_diagrams(diagrams, out, "svg", force=True, progress=advance)
+        console.print(views.discretion_view(run.single, by_role=False))
+        with _progress("rendering", len(run.diagrams)) as advance:
+            paths = files.write_diagrams(run.diagrams, out, "svg", force=True, progress=advance)
     seconds = time.perf_counter() - started
-    agreement = summary_result.agreement()
+    agreement = run.summary.agreement()
+    found, every = run.found, run.every
     typer.echo(f"\n{len(found)} study cases and {len(every) - len(found)} street-level vignettes, "
-               f"{report.appended + report.skipped} events, {summary_result.loops} loops; "
+               f"{run.events} events, {run.summary.loops} loops; "
                f"{agreement['agrees']} of {agreement['readings']} researcher readings agree. "
                f"{len(paths)} diagrams in {out}/ ({engine.renderer_name()} renderer), {seconds:.1f}s in all.")
     where = f" --db {db or 'demo.db'}"

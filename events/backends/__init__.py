@@ -42,6 +42,13 @@ class Backend(Protocol):
     def target(self) -> str | None: ...
 
 
+def is_server(target: object) -> bool:
+    """A `--db` value that names a database server (a `postgresql://` URL), not a file."""
+    from events.backends.postgres import is_url
+
+    return is_url(target)
+
+
 def open_backend(path: str | Path, *, create: bool, busy_seconds: float) -> Backend:
     """The backend a `--db` value names: a `postgresql://` URL, or a SQLite file path."""
     from events.backends.postgres import PostgresLog, is_url

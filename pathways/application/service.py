@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import attrs
 
-from events.errors import InvalidEvent, UnknownCase
+from events.errors import InvalidEvent, PathwaysError, UnknownCase
 from events import dates
 from events.store import EventStore
 from events.timestamps import parse_timestamp
@@ -15,6 +15,13 @@ from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.pathway import Settings
 from pathways.projections.runner import CatchUp, Projector
 from pathways.projections.timetravel import time_travel
+
+
+def settings(reset_years: int, loop_bound: int, budget: str) -> Settings:
+    """The analysis settings of a command's options (`budget`: PATHWAYS_LOOP_BUDGET, loops per case)."""
+    if not budget.isascii() or not budget.isdigit() or int(budget) < 1:
+        raise PathwaysError(f"'{budget}' is not a whole number of loops", field="PATHWAYS_LOOP_BUDGET")
+    return Settings(reset_years=reset_years, loop_bound=loop_bound, loop_budget=int(budget))
 
 
 def check_point(as_of: str | None, recorded_before: str | None) -> tuple[str | None, str | None]:
