@@ -348,7 +348,7 @@ def _sampled(code: str, *args: object) -> tuple[float, int]:
 
 
 _SETUP = "import sys; sys.path.insert(0, sys.argv[2]); from events.store import EventStore; "
-REBUILD = _SETUP + "from pathways.projections import Projector; Projector(EventStore(sys.argv[1])).rebuild()"
+REBUILD = _SETUP + "from pathways.projections.runner import Projector; Projector(EventStore(sys.argv[1])).rebuild()"
 IMPORT = _SETUP + "EventStore(sys.argv[1]).import_file(sys.argv[3])"
 IDLE = _SETUP + "import pathways.projections.runner, events.ingest.readers"
 

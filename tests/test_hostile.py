@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import events.append.batch as batch_module
+import events.append.refs as refs_module
 import events.store as store_module
 from events.envelope import NewEvent
 from events.sealing.keyfile import key_path
@@ -52,7 +53,7 @@ def chain(count: int) -> list[dict]:
 def test_a_large_import_citing_recent_events_is_accepted_past_the_ref_cache(db, tmp_path, monkeypatch):
     # The cache used to be cleared at 50,000 refs, losing rows still waiting in the chunk; a small
     # cache shows the same path in a test-sized import (2,000-event chunks, cleared mid-chunk).
-    monkeypatch.setattr(batch_module, "REF_CACHE", 700)
+    monkeypatch.setattr(refs_module, "REF_CACHE", 700)
     path = write_jsonl(tmp_path / "chain.jsonl", chain(6_005))
     with EventStore(db) as store:
         report = store.append(__import__("events.ingest.readers", fromlist=["read_events"]).read_events(path))

@@ -91,10 +91,10 @@ def test_an_interrupt_after_the_commit_says_what_was_kept(db, tmp_path, cli, mon
     # Ctrl-C can land after the import committed (while its workers stop, or its report is built):
     # then "nothing was written" would be false, and a second import of a file without event ids
     # would append every event again.
-    import events.store
+    import events.append.transaction
 
     cli.ok("case", "open", "before", "--origin", "IR", "--motive", "asylum")
-    monkeypatch.setattr(events.store, "AppendReport", _interrupt)  # the first thing after the commit
+    monkeypatch.setattr(events.append.transaction, "AppendReport", _interrupt)  # the first thing after the commit
     result = cli.run("import", str(_small_import(tmp_path)))
     monkeypatch.undo()
     assert result.exit_code == 130

@@ -12,7 +12,8 @@ from events.store import EventStore
 from pathways.analysis.discretion import Discretion, discretion, parse_outcome, pick_conditions
 from pathways.analysis.leverage import TOP, Leverage, check_confidence, leverage
 from pathways.analysis.pathway import Settings
-from pathways.analysis.patterns import Summary, summarise
+from pathways.analysis import patterns
+from pathways.analysis.patterns import Summary
 from pathways.application.service import analyses, parse_accounts
 
 Progress = Callable[[int], None] | None
@@ -24,7 +25,7 @@ def summary(store: EventStore, settings: Settings, *, as_of: str | None = None, 
     """Loop classes and patterns across cases, with the leverage ranking beside them."""
     found = analyses(store, settings, as_of=as_of, recorded_before=recorded_before,
                      accounts=parse_accounts(account), progress=progress)
-    return summarise(found), leverage(found)
+    return patterns.summarise(found), leverage(found)
 
 
 def ranking(store: EventStore, settings: Settings, *, as_of: str | None = None, account: str | None = None,
@@ -55,7 +56,7 @@ def diagrams(store: EventStore, settings: Settings, *, case: str | None, all_cas
     catalogue = store.catalogue()
     drawn = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue))
     if case_map:
-        drawn.append(files.map_diagram(summarise(found).transitions, catalogue))
+        drawn.append(files.map_diagram(patterns.summarise(found).transitions, catalogue))
     return drawn
 
 
@@ -72,5 +73,5 @@ def report_contents(store: EventStore, settings: Settings, *, as_of: str | None 
         found = [strip(analysis, secret) for analysis in found]
     said = [f"as of {as_of}" if as_of else None, f"accounts: {account}" if account else None,
             "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]
-    return Contents(found, summarise(found), leverage(found), discretion(found, catalogue.conditions()),
+    return Contents(found, patterns.summarise(found), leverage(found), discretion(found, catalogue.conditions()),
                     catalogue, head, note="; ".join(filter(None, said)) or None)
