@@ -14,6 +14,7 @@ from .causal import CausalGraph, build_graph
 from .classify import Loop, Reading, classify, compare_readings
 from .loops import Budget, enumerate_cycles
 from .pathway import Pathway, Settings, build_pathway, live_events
+from .polarity import SIGN_TEXT
 
 
 @attrs.frozen
@@ -36,7 +37,9 @@ class CaseAnalysis:
         return {
             "profile": attrs.asdict(self.pathway.profile),
             "steps": [step.to_json() for step in self.pathway.steps],
-            "edges": [{**attrs.asdict(edge), "sign": edge.sign_text} for edge in self.graph.edges],
+            "edges": [{**attrs.asdict(edge), "sign": edge.sign_text, "shifting": edge.shifting,
+                       "history": [{"from": since, "sign": SIGN_TEXT[sign]} for since, sign in edge.history]}
+                      for edge in self.graph.edges],
             "loops": [loop.to_json() for loop in self.loops],
             "readings": [reading.to_json() for reading in self.readings],
             "cycles_beyond_bound": self.beyond_bound, "cycles_beyond_bound_is_floor": self.beyond_capped,
