@@ -10,11 +10,11 @@ import attrs
 from events.catalogue import Catalogue
 from events.envelope import Event
 
-from .causal import CausalGraph, build_graph
+from .causal import CausalGraph, Edge, build_graph
 from .classify import Loop, Reading, classify, compare_readings
 from .loops import Budget, enumerate_cycles
 from .pathway import Pathway, Settings, build_pathway, live_events
-from .polarity import SIGN_TEXT
+from .polarity import SIGN_TEXT, history_label, history_text, sign_history_text
 
 
 @attrs.frozen
@@ -31,6 +31,22 @@ class CaseAnalysis:
     @property
     def case(self) -> str:
         return self.pathway.profile.case
+
+    def shifting_links(self, loop: Loop) -> list[Edge]:
+        """The links of a loop whose sign changed over the case, in cycle order."""
+        index = self.graph.index()
+        cycle = loop.variables
+        edges = (index.get((cycle[i], cycle[(i + 1) % len(cycle)])) for i in range(len(cycle)))
+        return [edge for edge in edges if edge is not None and edge.shifting]
+
+    def turn_note(self, loop: Loop) -> str | None:
+        """When a loop turned and through which links, in words; None for one that never turned."""
+        if not loop.turned:
+            return None
+        shifting = self.shifting_links(loop)
+        links = "; ".join(f"{edge.source} -> {edge.target}: {sign_history_text(edge.history)}" for edge in shifting)
+        return (f"{loop.id} turned ({history_label(loop.polarity_history)}): {history_text(loop.polarity_history)}; "
+                f"shifting link{'s' if len(shifting) > 1 else ''} {links}")
 
     def to_json(self) -> dict[str, Any]:
         """The `show --json` document: profile, steps, edges, loops, readings."""
