@@ -50,14 +50,26 @@ def sign_history(evidence: Iterable[tuple[str | None, int]]) -> SignHistory:
     return tuple(history)
 
 
-def in_force(history: Sequence[tuple[str | None, object]], date: str | None) -> object:
-    """The value of a dated history at a date: its latest entry dated at or before it (None before the first)."""
-    key = date_key(date)
+def in_force(history: Sequence[tuple[str | None, object]], date: str) -> object:
+    """The value of a dated history at a date, as `--as-of DATE` sees it: its latest entry whose date
+    can lie at or before it (`2013-06` is in force at `2013`, as `--as-of 2013` keeps its events);
+    None before the first."""
+    limit = dates.last_day(date)
     value = None
     for since, entry in history:
-        if date_key(since) > key:
+        if since is not None and dates.first_day(since) > limit:
             break
         value = entry
+    return value
+
+
+def _at(history: SignHistory, key: tuple[int, int, int]) -> int:
+    """A link's sign at a point of step order: its latest entry not after it."""
+    value = history[0][1]
+    for since, sign in history:
+        if date_key(since) > key:
+            break
+        value = sign
     return value
 
 
@@ -79,7 +91,7 @@ def loop_history(links: Sequence[SignHistory], closed: str | None) -> PolarityHi
     moments = sorted({date for history in links for date, _ in history if date_key(date) > start}, key=date_key)
     history: list[tuple[str | None, str]] = []
     for date in [closed, *moments]:
-        polarity = polarity_of_signs(in_force(link, date) for link in links)  # type: ignore[misc]
+        polarity = polarity_of_signs(_at(link, date_key(date)) for link in links)
         if not history or history[-1][1] != polarity:
             history.append((date, polarity))
     return tuple(history)
