@@ -641,6 +641,7 @@ AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Domain date:
 RecordedOption = Annotated[Optional[str], typer.Option("--recorded-before", help="Only what was recorded before this UTC timestamp.")]
 ResetOption = Annotated[int, typer.Option("--reset-years", envvar="PATHWAYS_RESET_YEARS", min=0, max=50, help="Length of the reset phase after arrival (0-50 years).")]
 BoundOption = Annotated[int, typer.Option("--loop-bound", envvar="PATHWAYS_LOOP_BOUND", min=2, max=64, help="Longest loop (in variables) to enumerate.")]
+TurnedOption = Annotated[bool, typer.Option("--turned", help="Only the loops whose polarity turned once they had closed.")]
 
 
 def _settings(reset_years: int, loop_bound: int):
@@ -727,15 +728,15 @@ def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case.")]
 @app.command()
 @friendly
 def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, account: AccountsOption = None,
-            reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: JsonOption = False,
-            db: DbOption = DEFAULT_DB) -> None:
-    """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; transitions; agreement;
-    the top of the leverage ranking."""
+            turned: TurnedOption = False, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
+            as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+    """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; loops that turned, by
+    direction; transitions; agreement; the top of the leverage ranking."""
     from pathways.application import queries
     from pathways.application.queries import TOP
 
     result, ranked = _query(db, queries.summary, _settings(reset_years, loop_bound), as_of=as_of,
-                            recorded_before=recorded_before, account=account)
+                            recorded_before=recorded_before, account=account, turned=turned)
     if as_json:
         _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP)})
         return
@@ -751,6 +752,7 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, ac
 def leverage(
     as_of: AsOfOption = None, account: AccountsOption = None,
     min_confidence: Annotated[Optional[str], typer.Option("--min-confidence", help="Leave out loops resting on a coded link weaker than this (low, medium, high).")] = None,
+    turned: TurnedOption = False,
     top: Annotated[int, typer.Option(min=0, help="Table form: the first N rows of each ranking (0: all).")] = 15,
     reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -759,7 +761,7 @@ def leverage(
     from pathways.application import queries
 
     ranked = _query(db, queries.ranking, _settings(reset_years, loop_bound), as_of=as_of, account=account,
-                    min_confidence=min_confidence)
+                    min_confidence=min_confidence, turned=turned)
     if as_json:
         _print_json(ranked.to_json())
         return

@@ -10,10 +10,11 @@ import attrs
 from events.rules.catalogue import Catalogue
 from events.envelope import Event
 
-from pathways.analysis.causal import CausalGraph, build_graph
+from pathways.analysis.causal import CausalGraph, Edge, build_graph
 from pathways.analysis.classify import Loop, Reading, classify, compare_readings
 from pathways.analysis.loops import Budget, enumerate_cycles
 from pathways.analysis.pathway import Pathway, Settings, build_pathway, live_events
+from pathways.analysis.polarity import SIGN_TEXT, history_label, history_text, sign_history_text
 
 
 @attrs.frozen
@@ -31,12 +32,30 @@ class CaseAnalysis:
     def case(self) -> str:
         return self.pathway.profile.case
 
+    def shifting_links(self, loop: Loop) -> list[Edge]:
+        """The links of a loop whose sign changed over the case, in cycle order."""
+        index = self.graph.index()
+        cycle = loop.variables
+        edges = (index.get((cycle[i], cycle[(i + 1) % len(cycle)])) for i in range(len(cycle)))
+        return [edge for edge in edges if edge is not None and edge.shifting]
+
+    def turn_note(self, loop: Loop) -> str | None:
+        """When a loop turned and through which links, in words; None for one that never turned."""
+        if not loop.turned:
+            return None
+        shifting = self.shifting_links(loop)
+        links = "; ".join(f"{edge.source} -> {edge.target}: {sign_history_text(edge.history)}" for edge in shifting)
+        return (f"{loop.id} turned ({history_label(loop.polarity_history)}): {history_text(loop.polarity_history)}; "
+                f"shifting link{'s' if len(shifting) > 1 else ''} {links}")
+
     def to_json(self) -> dict[str, Any]:
         """The `show --json` document: profile, steps, edges, loops, readings."""
         return {
             "profile": attrs.asdict(self.pathway.profile),
             "steps": [step.to_json() for step in self.pathway.steps],
-            "edges": [{**attrs.asdict(edge), "sign": edge.sign_text} for edge in self.graph.edges],
+            "edges": [{**attrs.asdict(edge), "sign": edge.sign_text, "shifting": edge.shifting,
+                       "history": [{"from": since, "sign": SIGN_TEXT[sign]} for since, sign in edge.history]}
+                      for edge in self.graph.edges],
             "loops": [loop.to_json() for loop in self.loops],
             "readings": [reading.to_json() for reading in self.readings],
             "cycles_beyond_bound": self.beyond_bound, "cycles_beyond_bound_is_floor": self.beyond_capped,

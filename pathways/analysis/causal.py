@@ -5,9 +5,12 @@
 - When event B names event A in `because`, every non-zero effect (x, dx) of A (or only the one the
   ref names) and every non-zero effect (y, dy) of B give `x -> y` with sign dx*dy and evidence (A, B).
 
-An edge seen with both signs is `ambiguous`; it carries the sign most of its instances have (on a
-tie, the sign of the latest instance). An edge exists from the first step at which one of its
-instances is complete (the later of A and B; the coded or expected event itself).
+An edge seen with both signs is `ambiguous`. Its sign at a date is the sign of its latest evidence
+dated at or before it (same date, opposite signs: the majority of that date; a tie leaves it
+undetermined, 0): an instance is dated by the step at which it is complete (the later of A and B; the
+coded or expected event itself), from which step on the edge exists. The edge's `sign` is the one in
+force at the end (of the case, or the as-of point); `history` holds each change (pathways.polarity),
+and an edge whose sign changed is `shifting`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import attrs
 from events.rules.validate import Ref
 
 from pathways.analysis.pathway import DIRECTION_VALUE, Step
+from pathways.analysis.polarity import SIGN_TEXT, SignHistory, sign_history
 
 ORIGINS = ("coded", "expected", "because")
 CONFIDENCE = ("low", "medium", "high")
@@ -62,10 +66,18 @@ class Edge:
     """Step order at which the edge first existed."""
     confidence: Confidence | None = None
     """The weakest confidence of the coded links behind it, as coded (None: no coded link says one)."""
+    history: SignHistory = ()
+    """(from date, sign) at each change of its sign, oldest first; its last entry is `sign`."""
 
     @property
     def sign_text(self) -> str:
-        return "+" if self.sign > 0 else "-"
+        """+, -, or ? where the sign is undetermined (evidence of one date tied)."""
+        return SIGN_TEXT[self.sign]
+
+    @property
+    def shifting(self) -> bool:
+        """Whether its sign changed over the case."""
+        return len(self.history) > 1
 
 
 @attrs.frozen
@@ -83,20 +95,21 @@ class CausalGraph:
 class _Instances:
     plus: int = 0
     minus: int = 0
-    latest: tuple[int, int] = (0, 0)
+    dated: dict[str | None, int] = attrs.field(factory=dict)
+    """Per date, the evidence's net sign (pluses minus minuses)."""
     emerged: int | None = None
     origins: set[str] = attrs.field(factory=set)
     evidence: dict[str, int] = attrs.field(factory=dict)
     confidence: list[Confidence | None] = attrs.field(factory=list)
 
-    def add(self, sign: int, at: int, origin: str, evidence: Sequence[Step],
+    def add(self, sign: int, at: int, date: str | None, origin: str, evidence: Sequence[Step],
             confidence: Confidence | None = None) -> None:
         self.confidence.append(confidence)
         if sign > 0:
             self.plus += 1
         else:
             self.minus += 1
-        self.latest = max(self.latest, (at, sign))
+        self.dated[date] = self.dated.get(date, 0) + sign
         self.emerged = at if self.emerged is None else min(self.emerged, at)
         self.origins.add(origin)
         for step in evidence:
@@ -113,11 +126,12 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
     """Signed edges of one case from its live steps (retracted events are not steps)."""
     by_version = {step.version: step for step in steps}
     by_id = {step.event_id: step for step in steps}
+    dated = {step.order: step.effective for step in steps}
     found: dict[tuple[str, str], _Instances] = {}
 
     def add(source: str, target: str, sign: int, at: int, origin: str, evidence: Sequence[Step],
             confidence: Confidence | None = None) -> None:
-        found.setdefault((source, target), _Instances()).add(sign, at, origin, evidence, confidence)
+        found.setdefault((source, target), _Instances()).add(sign, at, dated[at], origin, evidence, confidence)
 
     nonzero = {step.version: _nonzero(step.effects) for step in steps}  # once: a cause is named again and again
     for step in steps:
@@ -146,12 +160,10 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
 
     edges = []
     for (source, target), seen in sorted(found.items()):
-        if seen.plus != seen.minus:
-            sign = 1 if seen.plus > seen.minus else -1
-        else:
-            sign = seen.latest[1]
+        history = sign_history(seen.dated.items())
+        sign = history[-1][1]
         evidence = tuple(ref for ref, _ in sorted(seen.evidence.items(), key=lambda item: item[1]))
         edges.append(Edge(source, target, sign, bool(seen.plus and seen.minus),
                           tuple(origin for origin in ORIGINS if origin in seen.origins), evidence, seen.emerged,
-                          weakest(seen.confidence)))
+                          weakest(seen.confidence), history))
     return CausalGraph(tuple(edges))

@@ -1,6 +1,8 @@
 """Loop classification by the rules of the study (DESIGN.md, Projections: loops).
 
-- polarity: the product of the link signs; positive is reinforcing, negative dampening;
+- polarity: the product of the link signs; positive is reinforcing, negative dampening, and
+  undetermined where a link's sign is (pathways.polarity); the one in force at the end of the window
+  is the loop's, and a loop through a shifting link keeps its `polarity_history` from its closing on;
 - window: from the loop's earliest evidence event to the end of the case (or the as-of point);
 - valence: per loop variable, the sign of its net observed direction in the window (up +1, down -1,
   over the effects of contacts, absences and state observations) times its desirability; a
@@ -23,6 +25,7 @@ from events.rules.catalogue import Catalogue
 from pathways.analysis.causal import CausalGraph, weakest
 from pathways.analysis.loops import canonical
 from pathways.analysis.pathway import DIRECTION_VALUE, Step
+from pathways.analysis.polarity import LETTER, POLARITIES, UNDETERMINED, PolarityHistory, loop_history, turned
 
 
 @attrs.frozen
@@ -45,6 +48,13 @@ class Loop:
     """The earliest contact or absence among the evidence (step order): the contact that started it."""
     confidence: str | float = "high"
     """The lowest confidence of the coded links it uses, as coded (high when it uses none)."""
+    polarity_history: PolarityHistory | None = None
+    """(from date, polarity) from its closing on, for a loop through a shifting link (None otherwise)."""
+
+    @property
+    def turned(self) -> bool:
+        """Whether its polarity changed once it had closed."""
+        return turned(self.polarity_history)
 
     def to_json(self) -> dict[str, Any]:
         """The `loops --json` contract of DESIGN.md, then the fields added since."""
@@ -53,7 +63,9 @@ class Loop:
                 "closing_event": self.closing_event, "reset_rooted": self.reset_rooted,
                 "anticipated": self.anticipated, "ambiguous": self.ambiguous,
                 "archetypes": list(self.archetypes), "evidence": list(self.evidence),
-                "opened_by": self.opened_by, "confidence": self.confidence}
+                "opened_by": self.opened_by, "confidence": self.confidence,
+                "polarity_history": None if self.polarity_history is None else [
+                    {"from": since, "polarity": polarity} for since, polarity in self.polarity_history]}
 
 
 @attrs.frozen
@@ -82,6 +94,9 @@ class Reading:
 
 
 def polarity_of(signs: Sequence[str]) -> str:
+    """The parity of the negative links; undetermined when a link's sign is (`?`)."""
+    if "?" in signs:
+        return UNDETERMINED
     return "dampening" if sum(sign == "-" for sign in signs) % 2 else "reinforcing"
 
 
@@ -120,8 +135,10 @@ def classify(case: str, cycles: Sequence[tuple[str, ...]], graph: CausalGraph, s
         evidence = sorted({ref for edge in edges for ref in edge.evidence}, key=lambda ref: by_ref[ref].order)
         start = by_ref[evidence[0]].order
         closing = max(edge.emerged for edge in edges)
+        history = (loop_history([edge.history for edge in edges], by_order[closing].effective)
+                   if any(edge.shifting for edge in edges) else None)
         unnamed.append(dict(
-            variables=tuple(variables), signs=signs, polarity=polarity_of(signs),
+            variables=tuple(variables), signs=signs, polarity=polarity_of(signs), polarity_history=history,
             valence=_valence(variables, net, start, [by_ref[ref] for ref in evidence], catalogue),
             change=_change(net, catalogue.integration_variable, start),
             closing_event=by_order[closing].ref, closing_order=closing,
@@ -133,11 +150,11 @@ def classify(case: str, cycles: Sequence[tuple[str, ...]], graph: CausalGraph, s
             opened_by=next((ref for ref in evidence if by_ref[ref].type in OPENERS), None),
             confidence=weakest([edge.confidence for edge in edges]) or "high"))
     unnamed.sort(key=lambda loop: (loop["closing_order"], loop["variables"]))
-    counters = {"reinforcing": 0, "dampening": 0}
+    counters = dict.fromkeys(POLARITIES, 0)
     loops = []
-    for loop in unnamed:
+    for loop in unnamed:  # the id follows the polarity at the end of the window: R1.., D1.., U1..
         counters[loop["polarity"]] += 1
-        loops.append(Loop(case=case, id=f"{loop['polarity'][0].upper()}{counters[loop['polarity']]}", **loop))
+        loops.append(Loop(case=case, id=f"{LETTER[loop['polarity']]}{counters[loop['polarity']]}", **loop))
     return tuple(loops)
 
 
@@ -212,8 +229,10 @@ def compare_readings(case: str, steps: Sequence[Step], loops: Sequence[Loop]) ->
         match = next((loop for loop in loops if len(coded) > 1 and loop.variables == canonical(coded)), None)
         match = match or next((loop for loop in loops if set(loop.variables) == set(coded)), None)
         agreement = {}
-        if match is not None:  # judged on what the reading states: a change left out or `unknown` is not
-            for field in ("polarity", "valence", "change"):
+        if match is not None:  # judged on what the reading states: a change left out or `unknown` is not,
+            for field in ("polarity", "valence", "change"):  # nor a polarity beside an undetermined one
+                if field == "polarity" and match.polarity == UNDETERMINED:
+                    continue
                 if data.get(field) not in (None, "unknown"):
                     agreement[field] = getattr(match, field) == data[field]
         readings.append(Reading(case, step.ref, coded, data["polarity"], data.get("valence"), data.get("change"),

@@ -11,7 +11,7 @@ import attrs
 
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.causal import CONFIDENCE, rank
-from pathways.analysis.patterns import ABSENCE
+from pathways.analysis.patterns import ABSENCE, only_turned
 
 TOP = 5
 """How many rows `summary` shows of each ranking."""
@@ -54,14 +54,17 @@ def check_confidence(value: str | None) -> None:
         raise InvalidEvent(f"'{value}' is not one of: {', '.join(CONFIDENCE)}", field="--min-confidence")
 
 
-def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None) -> Leverage:
+def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None, *,
+             turned_only: bool = False) -> Leverage:
     """Rank variables and contact kinds by the loops they sit on (and opened), unfavourable first.
 
     A kind (with its actor) sits on a loop when one of the loop's evidence events is a contact of
     that kind by that actor (an absence counts as `no-contact`); it opened the loop when the loop's
     `opened_by` is such a contact. With `min_confidence`, loops resting on a weaker coded link are
-    left out."""
+    left out; with `turned_only`, every loop whose polarity never turned."""
     check_confidence(min_confidence)
+    if turned_only:
+        analyses = only_turned(analyses)
     floor = CONFIDENCE.index(min_confidence) if min_confidence else 0
     variables: dict[str, dict[str, Any]] = defaultdict(lambda: {"loops": 0, "unfavourable": 0, "favourable": 0,
                                                                  "cases": set()})

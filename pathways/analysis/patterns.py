@@ -1,15 +1,17 @@
-"""Cross-case patterns: loop classes by case attributes, archetypes, contact transitions, agreement."""
+"""Cross-case patterns: loop classes by case attributes, archetypes, loops that turned, contact
+transitions, agreement."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
 
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.classify import Reading
+from pathways.analysis.polarity import direction
 
 ABSENCE = "no-contact"
 
@@ -30,6 +32,10 @@ class Summary:
     archetypes: dict[str, int]
     transitions: tuple[tuple[str, str, int], ...]
     readings: tuple[Reading, ...]
+    turned: dict[str, int] = attrs.field(factory=dict)
+    """Loops whose polarity turned once they had closed, by their course (`reinforcing -> dampening`)."""
+    turned_only: bool = False
+    """Whether the loop counts are limited to the loops that turned (`summary --turned`)."""
 
     @property
     def dampening_unfavourable_share(self) -> float:
@@ -49,6 +55,8 @@ class Summary:
             "archetypes": self.archetypes,
             "transitions": [{"from": a, "to": b, "count": n} for a, b, n in self.transitions],
             "agreement": self.agreement(), "readings": [reading.to_json() for reading in self.readings],
+            "turned": {"loops": sum(self.turned.values()), "by_direction": self.turned},
+            "turned_only": self.turned_only,
         }
 
 
@@ -58,8 +66,18 @@ def contact_sequence(analysis: CaseAnalysis) -> list[str]:
             for step in analysis.pathway.steps if step.type in ("ContactRecorded", "ContactAbsent")]
 
 
-def summarise(analyses: Iterable[CaseAnalysis]) -> Summary:
+def only_turned(analyses: Iterable[CaseAnalysis]) -> Iterator[CaseAnalysis]:
+    """Each analysis with only the loops whose polarity turned (the cases, steps and readings kept)."""
+    for analysis in analyses:
+        yield attrs.evolve(analysis, loops=tuple(loop for loop in analysis.loops if loop.turned))
+
+
+def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False) -> Summary:
+    """The cross-case counts; with `turned_only`, those of the loops that turned."""
+    if turned_only:
+        analyses = only_turned(analyses)
     cases = loops = with_du = 0
+    turned: Counter[str] = Counter()
     classes: Counter[str] = Counter()
     grouped: dict[str, defaultdict[str, Counter[str]]] = {
         name: defaultdict(Counter) for name in ("motive", "cohort", "regime")}
@@ -78,6 +96,8 @@ def summarise(analyses: Iterable[CaseAnalysis]) -> Summary:
             grouped["cohort"][profile.cohort][label] += 1
             grouped["regime"][regimes.get(loop.closing_event) or "unknown"][label] += 1
             archetypes.update(loop.archetypes)
+            if loop.turned:
+                turned[direction(loop.polarity_history)] += 1
         with_du += any(loop.polarity == "dampening" and loop.valence == "unfavourable" for loop in analysis.loops)
         sequence = contact_sequence(analysis)
         transitions.update(zip(sequence, sequence[1:]))
@@ -88,4 +108,4 @@ def summarise(analyses: Iterable[CaseAnalysis]) -> Summary:
           for name in ("motive", "cohort", "regime")),
         with_du, dict(archetypes.most_common()),
         tuple(sorted(((a, b, n) for (a, b), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1]))),
-        tuple(readings))
+        tuple(readings), dict(sorted(turned.items())), turned_only)

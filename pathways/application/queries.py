@@ -21,19 +21,20 @@ __all__ = ["TOP", "diagrams", "ranking", "report_contents", "summary", "truth_ta
 
 
 def summary(store: EventStore, settings: Settings, *, as_of: str | None = None, recorded_before: str | None = None,
-            account: str | None = None, progress: Progress = None) -> tuple[Summary, Leverage]:
-    """Loop classes and patterns across cases, with the leverage ranking beside them."""
+            account: str | None = None, turned: bool = False, progress: Progress = None) -> tuple[Summary, Leverage]:
+    """Loop classes and patterns across cases, with the leverage ranking beside them (with `turned`,
+    of the loops whose polarity turned only)."""
     found = analyses(store, settings, as_of=as_of, recorded_before=recorded_before,
                      accounts=parse_accounts(account), progress=progress)
-    return patterns.summarise(found), leverage(found)
+    return patterns.summarise(found, turned_only=turned), leverage(found, turned_only=turned)
 
 
 def ranking(store: EventStore, settings: Settings, *, as_of: str | None = None, account: str | None = None,
-            min_confidence: str | None = None, progress: Progress = None) -> Leverage:
+            min_confidence: str | None = None, turned: bool = False, progress: Progress = None) -> Leverage:
     """The variables and contact kinds on most loops, leaving out loops on links weaker than asked."""
     check_confidence(min_confidence)
     found = analyses(store, settings, as_of=as_of, accounts=parse_accounts(account), progress=progress)
-    return leverage(found, min_confidence)
+    return leverage(found, min_confidence, turned_only=turned)
 
 
 def truth_table(store: EventStore, settings: Settings, *, as_of: str | None = None, account: str | None = None,

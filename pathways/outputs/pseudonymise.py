@@ -58,12 +58,20 @@ def pseudonymise(analysis: CaseAnalysis, secret: bytes) -> CaseAnalysis:
 
     profile = attrs.evolve(analysis.pathway.profile, case=alias, notes=None, arrival=year(analysis.pathway.profile.arrival))
     steps = tuple(_step(step, alias, ref) for step in analysis.pathway.steps)
-    edges = tuple(attrs.evolve(edge, evidence=tuple(ref(r) for r in edge.evidence)) for edge in analysis.graph.edges)
+    edges = tuple(attrs.evolve(edge, evidence=tuple(ref(r) for r in edge.evidence),
+                               history=_years(edge.history))
+                  for edge in analysis.graph.edges)
     loops = tuple(attrs.evolve(loop, case=alias, closing_event=ref(loop.closing_event), opened_by=ref(loop.opened_by),
-                               evidence=tuple(ref(r) for r in loop.evidence)) for loop in analysis.loops)
+                               evidence=tuple(ref(r) for r in loop.evidence),
+                               polarity_history=_years(loop.polarity_history)) for loop in analysis.loops)
     readings = tuple(attrs.evolve(reading, case=alias, ref=ref(reading.ref)) for reading in analysis.readings)
     return attrs.evolve(analysis, pathway=Pathway(profile, steps), graph=CausalGraph(edges), loops=loops,
                         readings=readings)
+
+
+def _years(history: tuple | None) -> tuple | None:
+    """A dated history (a link's signs, a loop's polarities) with its dates cut to the year."""
+    return None if history is None else tuple((year(since), value) for since, value in history)
 
 
 def _step(step: Step, alias: str, ref) -> Step:

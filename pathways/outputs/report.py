@@ -22,6 +22,7 @@ from pathways.analysis.discretion import Discretion
 from pathways.analysis.discretion import Table as TruthTable
 from pathways.analysis.leverage import Leverage
 from pathways.analysis.patterns import Summary
+from pathways.analysis.polarity import history_label
 
 STYLE = """
 :root { color-scheme: light; --fav: #2e8b3a; --unf: #c0392b; --muted: #666; }
@@ -155,7 +156,8 @@ def _index_body(contents: Contents) -> str:
     rows = []
     for analysis in contents.analyses:
         profile = analysis.pathway.profile
-        classes = ", ".join(f"{loop.id} {loop.polarity} {loop.valence} {loop.change}" for loop in analysis.loops)
+        classes = ", ".join(f"{loop.id} {loop.polarity}{_turns(loop)} {loop.valence} {loop.change}"
+                            for loop in analysis.loops)
         rows.append((_link(f"cases/{profile.case}.html", profile.case), profile.origin, profile.motive,
                      profile.arrival, len(analysis.pathway.steps), len(analysis.loops), classes or "no loop"))
     summary = contents.summary
@@ -188,11 +190,13 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> st
     by_ref = {step.ref: step for step in analysis.pathway.steps}
     for loop in analysis.loops:
         cycle = " → ".join(f"{v} ({s})" for v, s in zip(loop.variables, loop.signs)) + f" → {loop.variables[0]}"
-        parts.append(f'<h3 id="{escape(loop.id)}">{escape(loop.id)}: {escape(loop.polarity)}, '
+        parts.append(f'<h3 id="{escape(loop.id)}">{escape(loop.id)}: {escape(loop.polarity + _turns(loop))}, '
                      f'{_valence(loop.valence)}, {escape(loop.change)}</h3><p>{escape(cycle)}. Opened by '
                      f'{escape(loop.opened_by or "no contact")}, closed by {escape(loop.closing_event)}; '
                      f"confidence {escape(loop.confidence)}"
                      + (f"; archetypes: {escape(', '.join(loop.archetypes))}" if loop.archetypes else "") + ".</p>")
+        if loop.turned:
+            parts.append(f'<p class="turned">{escape(analysis.turn_note(loop) or "")}.</p>')
         evidence = []
         for ref in loop.evidence:
             step = by_ref.get(ref)
@@ -223,11 +227,19 @@ def _summary_body(summary: Summary) -> str:
         parts += [f"<h2>{escape(title)}</h2>", _table(("group", "polarity", "valence", "change", "loops"), rows,
                                                        numeric=(4,))]
     parts += ["<h2>Archetypes</h2>", _table(("archetype", "loops"), summary.archetypes.items(), numeric=(1,))]
+    parts += ["<h2>Loops whose polarity turned</h2>",
+              _table(("direction", "loops"), summary.turned.items(), numeric=(1,)) if summary.turned
+              else "<p>No loop turned.</p>"]
     agreement = summary.agreement()
     parts += ["<h2>Agreement with the researchers' readings</h2>",
               f"<p>{agreement['agrees']} of {agreement['readings']} readings agree, {agreement['disagrees']} "
               f"disagree, {agreement['not-found']} not found.</p>"]
     return "\n".join(parts)
+
+
+def _turns(loop) -> str:
+    """` (R -> D 2013-06)` after a turned loop's polarity; nothing for one that never turned."""
+    return f" ({history_label(loop.polarity_history)})" if loop.turned else ""
 
 
 def _truth_rows(result: Discretion, table: TruthTable) -> str:

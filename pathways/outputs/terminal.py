@@ -10,6 +10,7 @@ from rich.text import Text
 from events.envelope import Event
 
 from pathways.analysis.causal import is_low
+from pathways.analysis.polarity import history_label
 
 
 def _summary(event: Event) -> str:
@@ -64,7 +65,8 @@ def loops_table(loops, title: str = "loops") -> Table:
     for loop in loops:
         cycle = " ".join(f"{v} ─{s}→" for v, s in zip(loop.variables, loop.signs)) + f" {loop.variables[0]}"
         flags = ", ".join(name for name in ("reset_rooted", "anticipated", "ambiguous") if getattr(loop, name))
-        table.add_row(loop.case, loop.id, cycle, loop.polarity, _valence(loop.valence), loop.change,
+        polarity = loop.polarity + (f" ({history_label(loop.polarity_history)})" if loop.turned else "")
+        table.add_row(loop.case, loop.id, cycle, polarity, _valence(loop.valence), loop.change,
                       loop.opened_by or "-", loop.closing_event,
                       Text(str(loop.confidence), style="yellow" if is_low(loop.confidence) else ""),
                       flags.replace("_", "-"), ", ".join(loop.archetypes))
@@ -117,6 +119,7 @@ def case_view(analysis):
     final = analysis.pathway.steps[-1].state if analysis.pathway.steps else ()
     state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
     parts = [Panel(head), timeline, state, loops_table(analysis.loops[:SHOWN_LOOPS])]
+    parts += [Text(note) for note in map(analysis.turn_note, analysis.loops[:SHOWN_LOOPS]) if note]
     if len(analysis.loops) > SHOWN_LOOPS:
         parts.append(Text(f"... and {len(analysis.loops) - SHOWN_LOOPS:,} more loops: `pathways loops "
                           f"{profile.case}` lists them"))
@@ -145,7 +148,8 @@ def _class_table(title: str, column: str, rows: dict[str, dict[str, int]]) -> Ta
 def summary_view(summary):
     from rich.console import Group
 
-    classes = Table(title=f"{summary.loops} loops in {summary.cases} cases")
+    limited = " (only loops whose polarity turned)" if summary.turned_only else ""
+    classes = Table(title=f"{summary.loops} loops in {summary.cases} cases{limited}")
     for column in ("polarity", "valence", "change", "loops"):
         classes.add_column(column, justify="right" if column == "loops" else "left")
     for label, count in summary.classes.items():
@@ -163,7 +167,14 @@ def summary_view(summary):
         transitions.add_column(column, justify="right" if column == "count" else "left")
     for a, b, n in summary.transitions[:15]:
         transitions.add_row(a, b, str(n))
-    parts = [classes, share, _class_table("loops by motive", "motive", summary.by_motive),
+    turned: Table | Text = Text("loops whose polarity turned: none")
+    if summary.turned:
+        turned = Table(title=f"loops whose polarity turned: {sum(summary.turned.values())}")
+        turned.add_column("direction")
+        turned.add_column("loops", justify="right")
+        for course, count in summary.turned.items():
+            turned.add_row(course, str(count))
+    parts = [classes, share, turned, _class_table("loops by motive", "motive", summary.by_motive),
              _class_table("loops by arrival cohort", "cohort", summary.by_cohort),
              _class_table("loops by the regime in force when they closed", "regime", summary.by_regime),
              archetypes, transitions]

@@ -36,12 +36,14 @@ TABLES: dict[str, dict[str, Any]] = {
                                   "label": str, "until": str, "account": str, "conditions": str,
                                   "source": str}, "pk": ("case", "ord")},
     "causal_edges": {"columns": {"case": str, "source": str, "target": str, "sign": int, "ambiguous": int,
-                                 "origins": str, "evidence": str, "emerged": int, "confidence": str},
+                                 "origins": str, "evidence": str, "emerged": int, "confidence": str,
+                                 "history": str},
                      "pk": ("case", "source", "target")},
     "loops": {"columns": {"case": str, "id": str, "variables": str, "signs": str, "polarity": str,
                           "valence": str, "change": str, "closing_event": str, "closing_order": int,
                           "reset_rooted": int, "anticipated": int, "ambiguous": int, "archetypes": str,
-                          "evidence": str, "opened_by": str, "confidence": str}, "pk": ("case", "id")},
+                          "evidence": str, "opened_by": str, "confidence": str, "polarity_history": str},
+              "pk": ("case", "id")},
     "loop_readings": {"columns": {"case": str, "ref": str, "variables": str, "polarity": str, "valence": str,
                                   "change": str, "matched": str, "agreement": str}, "pk": ("case", "ref")},
 }
@@ -51,7 +53,7 @@ ORDER: dict[str, Callable[[tuple], Any]] = {
     "loops": lambda row: (row[8], row[1]),                                 # closing_order, id
     "loop_readings": lambda row: (int(row[1].rsplit("#", 1)[-1]) if "#" in row[1] else 0, row[1]),  # version
 }
-FORMAT = 2
+FORMAT = 3
 """What the rows hold and how (bumped when that changes without the columns changing): tables
 written under another format are rebuilt, like tables built with other settings."""
 STATE_TABLE = "projection_state"
@@ -112,10 +114,11 @@ def rows(analysis: CaseAnalysis, seal: Seal) -> dict[str, list[tuple]]:
                            s.until, s.account, _dumps_common(s.conditions), seal(case, s.source))
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), dumps(e.origins), dumps(e.evidence),
-                          e.emerged, dumps(e.confidence)) for e in analysis.graph.edges],
+                          e.emerged, dumps(e.confidence), dumps(e.history)) for e in analysis.graph.edges],
         "loops": [(case, l.id, dumps(l.variables), dumps(l.signs), l.polarity, l.valence, l.change, l.closing_event,
                    l.closing_order, int(l.reset_rooted), int(l.anticipated), int(l.ambiguous), dumps(l.archetypes),
-                   dumps(l.evidence), l.opened_by, dumps(l.confidence)) for l in analysis.loops],
+                   dumps(l.evidence), l.opened_by, dumps(l.confidence),
+                   None if l.polarity_history is None else dumps(l.polarity_history)) for l in analysis.loops],
         "loop_readings": [(case, r.ref, dumps(r.variables), r.polarity, r.valence, r.change, r.matched,
                            dumps(r.agreement)) for r in analysis.readings],
     }
@@ -147,17 +150,17 @@ def _steps(rows: Sequence[tuple], opener: Seal) -> tuple[Step, ...]:
 
 
 def _edge(row: Sequence[Any]) -> Edge:
-    _, source, target, sign, ambiguous, origins, evidence, emerged, confidence = row
+    _, source, target, sign, ambiguous, origins, evidence, emerged, confidence, history = row
     return Edge(source, target, sign, bool(ambiguous), _tuple(origins), _tuple(evidence), emerged,
-                json.loads(confidence))
+                json.loads(confidence), _tuple(history))
 
 
 def _loop(row: Sequence[Any]) -> Loop:
     (case, id_, variables, signs, polarity, valence, change, closing_event, closing_order, reset_rooted, anticipated,
-     ambiguous, archetypes, evidence, opened_by, confidence) = row
+     ambiguous, archetypes, evidence, opened_by, confidence, history) = row
     return Loop(case, id_, _tuple(variables), _tuple(signs), polarity, valence, change, closing_event,
                 bool(reset_rooted), bool(anticipated), bool(ambiguous), _tuple(archetypes), _tuple(evidence),
-                closing_order, opened_by, json.loads(confidence))
+                closing_order, opened_by, json.loads(confidence), None if history is None else _tuple(history))
 
 
 def _reading(row: Sequence[Any]) -> Reading:

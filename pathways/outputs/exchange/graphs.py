@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 from events.rules.catalogue import Catalogue
 
 from pathways.analysis.case import CaseAnalysis
+from pathways.analysis.polarity import SIGN_TEXT
 
 GRAPHML_KEYS = (  # (id, for, name, type)
     ("label", "node", "label", "string"), ("desirability", "node", "desirability", "int"),
@@ -95,8 +96,8 @@ def write_graphml(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: I
         edges = []
         for merged in pool.values():
             plus, minus = merged["signs"][1], merged["signs"][-1]
-            sign = 1 if plus >= minus else -1
-            edges.append({**merged, "sign": "+" if sign > 0 else "-", "sign_value": sign, "ambiguous": bool(plus and minus),
+            sign = 0 if not plus and not minus else 1 if plus >= minus else -1  # 0: undetermined in every case
+            edges.append({**merged, "sign": SIGN_TEXT[sign], "sign_value": sign, "ambiguous": bool(plus and minus),
                           "origins": " ".join(sorted(merged["origins"])), "loops": " ".join(merged["loops"])})
         loops = {key: " ".join(filter(None, (part[key] for part in pooled_loops)))
                  for key in ("loop_opened_by", "loop_confidence")}
@@ -133,7 +134,8 @@ def write_xmile(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: IO[
             out.write(f'        <aux name={quoteattr(_name(variable))} x="{100 + 150 * (index % 5)}" '
                       f'y="{100 + 120 * (index // 5)}"/>\n')
         for index, edge in enumerate(analysis.graph.edges):
-            out.write(f'        <connector uid="{index + 1}" polarity="{edge.sign_text}">\n'
+            polarity = f' polarity="{edge.sign_text}"' if edge.sign else ""  # undetermined: no polarity stated
+            out.write(f'        <connector uid="{index + 1}"{polarity}>\n'
                       f"          <from>{escape(_name(edge.source))}</from>\n"
                       f"          <to>{escape(_name(edge.target))}</to>\n        </connector>\n")
         for index, loop in enumerate(analysis.loops):

@@ -12,6 +12,7 @@ from events.rules.catalogue import Catalogue
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.causal import is_low
 from pathways.analysis.pathway import PHASES
+from pathways.analysis.polarity import history_label, history_text, sign_history_text, sign_turns_label
 from pathways.outputs.render.engine import joined, label
 
 PERCEIVED_FILL = {"favourable": "#b9e4a8", "unfavourable": "#f5b0ab", "mixed": "#f8d98b", "neutral": "#dddddd"}
@@ -123,6 +124,9 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
                  positions: Mapping[str, tuple[float, float]] | None = None) -> graphviz.Digraph:
     """Variables as nodes, signed arrows (+/- at the head), each loop's R/D label inside its cycle.
 
+    A link whose sign changed is marked with its course (`+ -> - 2013-06`), and a loop that turned
+    with its own under its id (`D1`, `R -> D 2013-06`).
+
     Given the `positions` of a first layout (without markers), every variable is pinned there and
     each loop's label is pinned at the centre of its cycle; without them, springs pull the labels in.
     """
@@ -147,12 +151,15 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
         valences = valence_of.get((edge.source, edge.target), set())
         colour = (VALENCE_COLOUR.get(next(iter(valences)), "#7f7f7f") if len(valences) == 1
                   else "#d68910" if valences else "#b0b0b0")
-        sign = edge.sign_text + ("?" if edge.ambiguous else "")
+        sign = edge.sign_text + ("?" if edge.ambiguous and edge.sign else "")
+        turns = {"label": label(sign_turns_label(edge.history), width=40), "fontsize": "10",
+                 "tooltip": label(f"{edge.source} -> {edge.target}: {sign_history_text(edge.history)}", width=200)
+                 } if edge.shifting else {}
         graph.edge(f"v_{edge.source}", f"v_{edge.target}", headlabel=sign, labeldistance="1.8", labelangle="30",
                    labelfontsize="18", labelfontname=f"{FONT}-Bold",
                    color=colour, fontcolor=colour, penwidth="2.2" if valences else "1.0",
                    style="dotted" if is_low(edge.confidence) else
-                   "dashed" if edge.origins == ("expected",) else "solid")
+                   "dashed" if edge.origins == ("expected",) else "solid", **turns)
     if not markers:
         return graph
     taken: list[tuple[float, float]] = []
@@ -161,18 +168,23 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
         marker = f"m_{loop.id}"
         centre = _centre([pinned.get(f"v_{variable}") for variable in loop.variables], taken)
         weak = is_low(loop.confidence)
-        graph.node(marker, label=f"{loop.id}?" if weak else loop.id, shape="circle", fontsize="12", fontcolor=colour,
-                   color=colour, style="dashed,filled" if weak else "filled", width="0.45", fixedsize="true",
+        name = f"{loop.id}?" if weak else loop.id
+        shape = ({"label": label(name, history_label(loop.polarity_history), width=40), "shape": "box",
+                  "style": "rounded,dashed,filled" if weak else "rounded,filled", "margin": "0.05,0.02"}
+                 if loop.turned else
+                 {"label": name, "shape": "circle", "style": "dashed,filled" if weak else "filled",
+                  "width": "0.45", "fixedsize": "true"})
+        graph.node(marker, fontsize="12", fontcolor=colour, color=colour,
                    tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}, confidence {loop.confidence}",
-                                 width=200),
-                   **({"pos": f"{centre[0]:.3f},{centre[1]:.3f}!"} if centre else {}))
+                                 history_text(loop.polarity_history) if loop.turned else None, width=200),
+                   **shape, **({"pos": f"{centre[0]:.3f},{centre[1]:.3f}!"} if centre else {}))
         for variable in loop.variables:
             graph.edge(marker, f"v_{variable}", style="invis", len="0.6", weight="8")
     corner = {}
     if pinned:  # right of the drawing, level with its top
         corner = {"pos": f"{max(x for x, _ in pinned.values()) + 2.6:.3f},{max(y for _, y in pinned.values()) - 0.6:.3f}!"}
     graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
-               label=_legend(), **corner)
+               label=_legend(_over_time(analysis)), **corner)
     return graph
 
 
@@ -203,9 +215,23 @@ LEGEND = (("+", "same direction"), ("-", "opposite direction"), ("R1", "reinforc
           ("dotted", "coded link of low confidence"), ("R1?", "loop resting on a low-confidence link"))
 
 
-def _legend() -> str:
+OVER_TIME = (("? alone", "sign undetermined (evidence of one date tied)"),
+             ("+ -> - DATE", "a link whose sign turned, and when"),
+             ("D1 R -> D DATE", "a loop that turned: its course"),
+             ("U1", "loop of undetermined polarity"))
+"""Legend lines shown only on a diagram that has such a link or loop (others stay as they were)."""
+
+
+def _over_time(analysis: CaseAnalysis) -> tuple[tuple[str, str], ...]:
+    edges, loops = analysis.graph.edges, analysis.loops
+    present = (any(edge.sign == 0 for edge in edges), any(edge.shifting for edge in edges),
+               any(loop.turned for loop in loops), any(loop.polarity == "undetermined" for loop in loops))
+    return tuple(line for line, shown in zip(OVER_TIME, present) if shown)
+
+
+def _legend(extra: Sequence[tuple[str, str]] = ()) -> str:
     """Plain text, left-justified: the embedded Graphviz has no HTML-like labels."""
-    return graphviz.nohtml("".join(f"{key}  {text}\\l" for key, text in LEGEND))
+    return graphviz.nohtml("".join(f"{key}  {text}\\l" for key, text in (*LEGEND, *extra)))
 
 
 def case_map(transitions: Sequence[tuple[str, str, int]], kind_labels: Mapping[str, Mapping]) -> graphviz.Digraph:
