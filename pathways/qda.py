@@ -22,7 +22,7 @@ from .exchange.refi import reader
 from .exchange.refi.convention import Conversion, convert, describe, retraction_id
 from .exchange.refi.model import Project
 
-SUFFIXES = (".qdpx", ".qde")
+SUFFIXES = (".qdpx", ".qde", ".qdc")
 
 
 def is_project(path: Path) -> bool:

@@ -183,7 +183,7 @@ def _text(reading: _Reading, who: str, selection: Selection, source: Source) -> 
         return None
     text = source.text[start:end]
     name = " ".join(selection.name.split()).rstrip(".…").rstrip()
-    if name and not " ".join(text.split()).startswith(name):
+    if name and text and not " ".join(text.split()).startswith(name):
         reading.problems.append(f"{who}: its text does not match its source {describe(source.guid, source.name)} "
                                 f"at positions {start}-{end} (positions count code points from 0, end exclusive)")
         return None
