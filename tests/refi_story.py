@@ -91,7 +91,8 @@ def jsonl_records() -> list[dict]:
         else:
             data = {"statement": quote, "links": [{"from": fields["from"], "to": fields["to"], "sign": fields["sign"]}]}
         records.append({"type": TYPES[code], "case": case, "occurred": date, "recorded_by": coder,
-                        "data": {k: v for k, v in data.items() if v != []}})
+                        "data": {k: v for k, v in data.items() if v != []},
+                        "meta": {"quote": quote} if code in ("absence", "link") else {}})
     opened = records[:2]
     by_case = {case: [r for r in records[2:] if r["case"] == case] for case in CASES}
     return [opened[0], *by_case["ir-1995"], opened[1], *by_case["ma-2009"]]
