@@ -21,6 +21,8 @@ from .exchange.refi import mapping as code_map
 from .exchange.refi import reader
 from .exchange.refi.convention import Conversion, convert, describe, retraction_id
 from .exchange.refi.model import Project
+from .exchange.refi.writer import guid as export_guid
+from .exchange.refi.writer import selection_guid
 
 SUFFIXES = (".qdpx", ".qde", ".qdc")
 
@@ -82,7 +84,7 @@ def import_project(store: EventStore, path: Path, *, map_file: Path | None = Non
                                                      if more else ""), file=str(path))
     cases = {record["case"] for record in conversion.records}
     stored = _stored(store, cases)
-    records, whence = _new_records(store, conversion, stored, path, sync)
+    records, whence, known = _new_records(store, conversion, stored, path, sync)
     retractions = _retractions(project, conversion, stored, path) if sync else []
     records += [record for record, _ in retractions]
     whence += [who for _, who in retractions]
@@ -91,7 +93,7 @@ def import_project(store: EventStore, path: Path, *, map_file: Path | None = Non
         report = store.append(events, dry_run=dry_run, waiting=waiting)
     except PathwaysError as error:
         raise _located(error, path, whence) from None
-    return Imported(report.appended, report.skipped, len(retractions), len(cases),
+    return Imported(report.appended, report.skipped + known, len(retractions), len(cases),
                     sum(1 for record in conversion.records if record["type"] != "CaseOpened"), dry_run,
                     report.first_position, report.last_position)
 
@@ -111,31 +113,63 @@ def _stored(store: EventStore, cases: Iterable[str]) -> dict[str, Event]:
 
 
 def _new_records(store: EventStore, conversion: Conversion, stored: dict[str, Event], path: Path,
-                 sync: bool) -> tuple[list[dict[str, Any]], list[str]]:
-    """The records to append: a case already in the log is not opened again; a selection changed since
-    it was imported is refused (or, with --sync, amended)."""
-    records, whence, changed = [], [], []
+                 sync: bool) -> tuple[list[dict[str, Any]], list[str], int]:
+    """The records to append, and how many selections the log holds already. A case already in the log
+    is not opened again; a selection already imported (or exported by pathways from this log) is
+    skipped while its codes are the same, and refused when they changed (with --sync, amended)."""
+    known = _known(stored)
+    records, whence, changed, alias, skipped = [], [], [], {}, 0
     for record, who in zip(conversion.records, conversion.whence):
-        if record["type"] == "CaseOpened" and store.head(case_stream(record["case"])):
+        if record["type"] == "CaseOpened":
+            if not store.head(case_stream(record["case"])):
+                records.append(record)
+                whence.append(who)
             continue
-        before = stored.get(record["event_id"])
-        if before is not None and _differs(before, record):
+        before = stored.get(record["event_id"]) or known.get(record["meta"]["refi"]["selection"])
+        if before is None:
+            records.append(record)
+            whence.append(who)
+        elif _coding(before.type, before.occurred, before.data) != \
+                _coding(record["type"], record.get("occurred"), record["data"]):
             changed.append((record, who))
-            continue
-        records.append(record)
-        whence.append(who)
+        else:
+            alias[record["event_id"]] = before.event_id
+            skipped += 1
     if changed and not sync:
         more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
-        raise Conflict(f"{changed[0][1]}: changed since it was imported (codes, text or positions){more}; "
+        raise Conflict(f"{changed[0][1]}: its codes changed since it was imported{more}; "
                        "`--sync` amends changed selections", file=str(path))
     if changed:
         amend(store, changed, path)
-    return records, whence
+    return [_aliased(record, alias) for record in records], whence, skipped
 
 
-def _differs(event: Event, record: dict[str, Any]) -> bool:
-    return (event.type, event.occurred, event.data, event.meta) != \
-        (record["type"], record.get("occurred"), record["data"], record["meta"])
+def _known(stored: dict[str, Event]) -> dict[str, Event]:
+    """The stored events by the selection GUID each came from, or was exported under."""
+    known = {}
+    for event in stored.values():
+        refi = event.meta.get("refi") if isinstance(event.meta, dict) else None
+        selection = refi.get("selection") if isinstance(refi, dict) else None
+        known[selection if isinstance(selection, str) else selection_guid(event.event_id)] = event
+    return known
+
+
+TEXTS = ("quote", "source", "outcome", "level", "statement", "because", "evidence")
+"""What is not a code: the texts and positions a selection carries, and its links."""
+
+
+def _coding(type_: str, occurred: str | None, data: dict[str, Any]) -> tuple:
+    return type_, occurred, {key: value for key, value in data.items() if key not in TEXTS}
+
+
+def _aliased(record: dict[str, Any], alias: dict[str, str]) -> dict[str, Any]:
+    """Causes that are events already in the log cited by their stored ids."""
+    data = record["data"]
+    for key in ("because", "evidence"):
+        if key in data:
+            data = {**data, key: [alias.get(ref.split(":")[0], ref.split(":")[0]) + ref[len(ref.split(":")[0]):]
+                                  for ref in data[key]]}
+    return {**record, "data": data}
 
 
 def amend(store: EventStore, changed: list[tuple[dict[str, Any], str]], path: Path) -> None:
@@ -156,12 +190,13 @@ def _retractions(project: Project, conversion: Conversion, stored: dict[str, Eve
     retracted = {str(event.data.get("ref")) for event in stored.values() if event.type == "EventRetracted"}
     found = []
     for event in stored.values():
+        if event.type in ("CaseOpened", "EventRetracted") or event.event_id in retracted or event.ref in retracted:
+            continue
         refi = event.meta.get("refi") if isinstance(event.meta, dict) else None
-        if not isinstance(refi, dict) or refi.get("source") not in sources or refi.get("selection") in present:
+        source, selection = (refi.get("source"), refi.get("selection")) if isinstance(refi, dict) else \
+            (export_guid("source", event.case), selection_guid(event.event_id))  # as pathways exported it
+        if source not in sources or selection in present:
             continue
-        if event.event_id in retracted or event.ref in retracted:
-            continue
-        selection = str(refi.get("selection"))
         record = {"type": "EventRetracted", "case": event.case, "event_id": retraction_id(selection),
                   "data": {"ref": event.event_id, "reason": f"selection {selection} is gone from {path.name}"}}
         found.append((record, f"selection {describe(selection, '')} (gone)"))

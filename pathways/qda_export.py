@@ -95,16 +95,29 @@ def _case(analysis: Any, events: list[Event], secret: bytes | None) -> tuple[wri
         name, loops, edges = pseudonym(analysis.case, secret), shared.loops, shared.graph.edges
         info = {key: (value[:4] if key == "arrival" else value) for key, value in info.items() if key != "notes"}
     versions = {e.event_id: e.version for e in live}
+    selections = {e.version: _selection(e, name, secret is not None) for e in live}
     ordered = sorted((e for e in live if e.type != "CaseOpened"),
                      key=lambda e: (dates.sort_key(effective[e.version]) if effective[e.version] else (0, 0, 0),
                                     e.version))
-    exported = [_event(e, name, versions, secret is not None) for e in ordered if e.type in EVENT_CODE]
+    exported = [_event(e, name, versions, selections, secret is not None) for e in ordered if e.type in EVENT_CODE]
     values = tuple((key, str(info[key])) for key in ("origin", "motive", "arrival") if info.get(key))
     return (writer.ExportCase(name, values, info.get("notes"), tuple(exported), tuple(loops), tuple(edges)),
             sum(1 for e in ordered if e.type not in EVENT_CODE))
 
 
-def _event(event: Event, case: str, versions: dict[str, int], private: bool) -> writer.ExportEvent:
+def _selection(event: Event, case: str, private: bool) -> str:
+    """Its selection's GUID: the one it was imported from, else one derived from its id (from its
+    pseudonymous ref in a pseudonymised export, which shares no event id)."""
+    if private:
+        return writer.guid("selection", f"{case}#{event.version}")
+    refi = (event.meta or {}).get("refi")
+    if isinstance(refi, dict) and isinstance(refi.get("selection"), str):
+        return refi["selection"]
+    return writer.selection_guid(event.event_id)
+
+
+def _event(event: Event, case: str, versions: dict[str, int], selections: dict[int, str],
+           private: bool) -> writer.ExportEvent:
     data, meta = event.data, event.meta or {}
     occurred = event.occurred[:4] if private and event.occurred else event.occurred
     if event.type == "ContactAbsent":
@@ -114,15 +127,15 @@ def _event(event: Event, case: str, versions: dict[str, int], private: bool) -> 
     for text in data.get("because" if event.type != "LinkCoded" else "evidence", []):
         ref = Ref.parse(text)
         version = ref.version if ref.version is not None else versions.get((ref.event_id or "").lower())
-        if version is not None:
-            causes.append((f"{case}#{version}", ref.variable))
+        if version in selections:
+            causes.append((selections[version], ref.variable))
     quote = None if private else {"ContactRecorded": data.get("quote"), "StateObserved": data.get("quote"),
                                   "ExpectationFormed": data.get("statement")}.get(event.type, meta.get("quote"))
     described = None if private else data.get("outcome") if event.type == "ContactRecorded" else \
         data.get("level") if event.type == "StateObserved" and isinstance(data.get("level"), str) else None
     return writer.ExportEvent(f"{case}#{event.version}", event.type, occurred,
                               None if private else event.recorded_by, dict(data), quote, tuple(paths),
-                              tuple(causes), described)
+                              tuple(causes), described, selections[event.version])
 
 
 def _paths(type_: str, data: dict[str, Any], occurred: str | None, private: bool) -> list[str]:

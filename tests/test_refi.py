@@ -412,3 +412,29 @@ def test_every_selection_reads_back_its_text(paragraphs, newline, bom):
     states = [r for r in conversion.records if r["type"] == "StateObserved"]
     assert sorted((r["meta"]["refi"]["start"], r["meta"]["refi"]["end"]) for r in states) == sorted(spans)
     assert sorted(r["data"]["quote"] for r in states) == sorted(paragraphs)
+
+
+def test_pathways_own_export_imported_into_its_log_is_known_and_synced(tmp_path):
+    cli = Cli(tmp_path / "t.db")
+    cli.ok("import", str(write_jsonl(tmp_path / "story.jsonl", jsonl_records())))
+    out = tmp_path / "coded.qdpx"
+    cli.ok("export", "--format", "qdpx", "--out", str(out))
+    done = cli.json("import", str(out))
+    assert (done["appended"], done["skipped"]) == (0, 15)  # the tool's project holds the log's own events
+    with zipfile.ZipFile(out) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    ET = __import__("xml.etree.ElementTree", fromlist=["ElementTree"])
+    ET.register_namespace("", "urn:QDA-XML:project:1.0")
+    root = ET.fromstring(members["project.qde"])
+    sources = root.find("{urn:QDA-XML:project:1.0}Sources")
+    last = sources[-1]
+    last.remove(last.findall("{urn:QDA-XML:project:1.0}PlainTextSelection")[-1])  # the expectation, uncoded
+    members["project.qde"] = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    done = cli.json("import", str(out), "--sync")
+    assert (done["appended"], done["retracted"]) == (1, 1)
+    retraction = cli.log()[-1]
+    expectation = [e for e in cli.log() if e["type"] == "ExpectationFormed"][0]
+    assert retraction["data"]["ref"] == expectation["event_id"]

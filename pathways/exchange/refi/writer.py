@@ -34,8 +34,10 @@ class ExportEvent:
     paths: tuple[str, ...]
     """The pathways codes of its selection, event code first."""
     causes: tuple[tuple[str, str | None], ...] = ()
-    """(cause ref `CASE#N`, the named effect variable or None)."""
+    """(the cause's selection GUID, the named effect variable or None)."""
     description: str | None = None
+    selection: str = ""
+    """The GUID of its selection (`selection_guid`)."""
 
 
 @attrs.frozen
@@ -53,6 +55,12 @@ class ExportCase:
 
 def guid(kind: str, key: str) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, f"{kind}:{key}"))
+
+
+def selection_guid(event_id: str) -> str:
+    """The selection GUID an event of the log is exported under (an event imported from REFI-QDA keeps
+    its own): an import into the same log knows the selection as that event again."""
+    return guid("selection", event_id)
 
 
 def _q(name: str, namespace: str = NAMESPACE) -> str:
@@ -159,7 +167,7 @@ def _source(holder: ET.Element, case: ExportCase, links: list[tuple[str, str, st
         if quote:
             paragraphs.append(quote)
             at += len(quote)  # code points, as the convention counts them
-        selection_guid = guid("selection", event.ref)
+        selection_guid = event.selection or guid("selection", event.ref)
         name = " ".join(quote.split())[:60] if quote else event.ref
         selection = ET.SubElement(element, _q("PlainTextSelection"), guid=selection_guid, name=name,
                                   startPosition=str(start), endPosition=str(start + len(quote)),
@@ -171,7 +179,7 @@ def _source(holder: ET.Element, case: ExportCase, links: list[tuple[str, str, st
                                    creatingUser=guid("user", event.recorded_by or "pathways"))
             ET.SubElement(coding, _q("CodeRef"), targetGUID=code_guid(path))
         for cause, variable in event.causes:
-            links.append((guid("selection", cause), selection_guid, BECAUSE_NAME + variable if variable else "because"))
+            links.append((cause, selection_guid, BECAUSE_NAME + variable if variable else "because"))
     return "\n".join(paragraphs)
 
 
