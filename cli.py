@@ -931,7 +931,7 @@ def report(
 @app.command()
 @friendly
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv, xes, spell, sts, graphml or xmile.")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv, xes, spell, sts, graphml, xmile or qdpx (REFI-QDA).")],
     case: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write here (default: standard output).")] = None,
     pooled: Annotated[bool, typer.Option("--pooled", help="graphml: one graph pooled over all cases.")] = False,

@@ -438,3 +438,25 @@ def test_pathways_own_export_imported_into_its_log_is_known_and_synced(tmp_path)
     retraction = cli.log()[-1]
     expectation = [e for e in cli.log() if e["type"] == "ExpectationFormed"][0]
     assert retraction["data"]["ref"] == expectation["event_id"]
+
+
+def test_events_without_a_coder_come_back_without_one(tmp_path, schema):
+    records = [dict(record, recorded_by=None) if record["case"] == "ma-2009" else record for record in jsonl_records()]
+    first, second = Cli(tmp_path / "a.db"), Cli(tmp_path / "b.db")
+    first.ok("import", str(write_jsonl(tmp_path / "story.jsonl", records)))
+    out = tmp_path / "out.qdpx"
+    first.ok("export", "--format", "qdpx", "--out", str(out))
+    with zipfile.ZipFile(out) as archive:
+        schema.validate(archive.read("project.qde").decode("utf-8"))
+    second.ok("import", str(out))
+    assert summary(second) == summary(first)
+    assert {row[3] for row in summary(second) if row[0] == "ma-2009"} == {None}
+    assert loops(second) == loops(first)
+
+
+def test_export_qdpx_needs_out(tmp_path, story):
+    path, _, _ = story
+    cli = Cli(tmp_path / "t.db")
+    cli.ok("import", str(path))
+    result = cli.run("export", "--format", "qdpx")
+    assert result.exit_code == 2 and "--out" in result.stderr

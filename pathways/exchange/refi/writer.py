@@ -100,12 +100,12 @@ class Written:
 
 def project(cases: Sequence[ExportCase], root: Node, *, origin: str, created: str) -> Written:
     """A `.qdpx` project of these cases under this codebook."""
-    users = sorted({event.recorded_by or "pathways" for case in cases for event in case.events} or {"pathways"})
-    element = ET.Element(_q("Project"), name="pathways export", origin=origin,
-                         creatingUserGUID=guid("user", users[0]), creationDateTime=created)
-    holder = ET.SubElement(element, _q("Users"))
-    for user in users:
-        ET.SubElement(holder, _q("User"), guid=guid("user", user), name=user)
+    users = sorted({event.recorded_by for case in cases for event in case.events if event.recorded_by})
+    element = ET.Element(_q("Project"), name="pathways export", origin=origin, creationDateTime=created)
+    if users:  # an event without a coder is coded by no user
+        holder = ET.SubElement(element, _q("Users"))
+        for user in users:
+            ET.SubElement(holder, _q("User"), guid=guid("user", user), name=user)
     _codes(ET.SubElement(ET.SubElement(element, _q("CodeBook")), _q("Codes")), root, NAMESPACE)
     variables = ET.SubElement(element, _q("Variables"))
     for name in ("origin", "motive", "arrival"):
@@ -169,14 +169,13 @@ def _source(holder: ET.Element, case: ExportCase, links: list[tuple[str, str, st
             at += len(quote)  # code points, as the convention counts them
         selection_guid = event.selection or guid("selection", event.ref)
         name = " ".join(quote.split())[:60] if quote else event.ref
+        user = {"creatingUser": guid("user", event.recorded_by)} if event.recorded_by else {}
         selection = ET.SubElement(element, _q("PlainTextSelection"), guid=selection_guid, name=name,
-                                  startPosition=str(start), endPosition=str(start + len(quote)),
-                                  creatingUser=guid("user", event.recorded_by or "pathways"))
+                                  startPosition=str(start), endPosition=str(start + len(quote)), **user)
         if event.description:
             ET.SubElement(selection, _q("Description")).text = event.description
         for path in event.paths:
-            coding = ET.SubElement(selection, _q("Coding"), guid=guid("coding", f"{event.ref}/{path}"),
-                                   creatingUser=guid("user", event.recorded_by or "pathways"))
+            coding = ET.SubElement(selection, _q("Coding"), guid=guid("coding", f"{selection_guid}/{path}"), **user)
             ET.SubElement(coding, _q("CodeRef"), targetGUID=code_guid(path))
         for cause, variable in event.causes:
             links.append((cause, selection_guid, BECAUSE_NAME + variable if variable else "because"))
