@@ -460,3 +460,17 @@ def test_export_qdpx_needs_out(tmp_path, story):
     cli.ok("import", str(path))
     result = cli.run("export", "--format", "qdpx")
     assert result.exit_code == 2 and "--out" in result.stderr
+
+
+def test_links_to_notes_and_cases_without_events_are_not_the_conventions(tmp_path):
+    project = Qdpx("NVivo 14", sources_folder="Sources", braced=True)
+    user = project.user("anna")
+    source = project.source("interview", ["The IND refused my permit."])
+    selection = project.select(source, "The IND refused my permit.", ["pathways/contact", "pathways/actor/ind",
+                                                                      "pathways/kind/permit-decision"], user=user)
+    project.link(project.guid(), selection)  # an NVivo annotation: a Note linked to the passage
+    project.case("ir-1995", {"origin": "IR", "motive": "asylum"}, sources=[source])
+    project.case("other", {"Gender": "f"})  # a case the tool keeps, with nothing pathways coded
+    cli = Cli(tmp_path / "t.db")
+    cli.ok("import", str(project.write(tmp_path / "p.qdpx")))
+    assert [(e["case"], e["type"]) for e in cli.log()] == [("ir-1995", "CaseOpened"), ("ir-1995", "ContactRecorded")]

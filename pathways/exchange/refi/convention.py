@@ -96,6 +96,8 @@ class _Reading:
         self.notes = dict(project.notes)
         self.sources = {source.guid: source for source in project.sources}
         self.selections = {s.guid: (s, self.sources[s.source]) for s in project.selections()}
+        self.order = {s.guid: index for index, s in enumerate(project.selections())}
+        """Each selection's place in the file: what orders two at the same position."""
 
     def pathways_path(self, code_guid: str) -> str | None:
         code = self.codes.get(code_guid)
@@ -213,13 +215,13 @@ def _because(reading: _Reading, coded: dict[str, Coded], case_of: dict[str, Case
     """For each coded selection, the selection GUIDs (with `:VARIABLE`) of its causes."""
     causes: dict[str, list[str]] = {}
     for link in reading.project.links:
-        ends = [link.origin in reading.selections, link.target in reading.selections]
-        if not any(ends) or not (link.origin in coded or link.target in coded):
-            continue  # a link between notes, codes or uncoded passages: not the convention's
+        if link.origin not in reading.selections or link.target not in reading.selections or \
+                not (link.origin in coded or link.target in coded):
+            continue  # a link to a note (NVivo's annotations), a code or a source, or between uncoded passages
         who = f"link {describe(link.guid, link.name)}"
         for end in (link.origin, link.target):
             if end not in coded:
-                name = reading.selections[end][0].name if end in reading.selections else ""
+                name = reading.selections[end][0].name
                 reading.problems.append(f"{who}: it links selection {describe(end, name)}, which is not an event "
                                         f"(no pathways event code)")
         if link.origin not in coded or link.target not in coded:
@@ -249,9 +251,13 @@ def _records(reading: _Reading, coded: dict[str, Coded], case_of: dict[str, Case
     records: list[dict[str, Any]] = []
     whence: list[str] = []
     source_order = {source.guid: index for index, source in enumerate(reading.project.sources)}
+    members_of: dict[str, list[str]] = {}
+    for guid in coded:
+        if guid in case_of:
+            members_of.setdefault(case_of[guid].guid, []).append(guid)
     for case in reading.project.cases:
-        members = [guid for guid in coded if case_of.get(guid) is case]
-        opening = _opening(reading, case) if members or case.values else None
+        members = members_of.get(case.guid, [])
+        opening = _opening(reading, case) if members else None  # a case without events is not opened
         if opening is None:
             continue
         records.append(opening)
@@ -288,7 +294,7 @@ def _ordered(reading: _Reading, members: list[str], coded: dict[str, Coded], bec
     """By date, then source and position; a cause always before what it caused. An undated selection
     is placed at the date of the selection before it (as the pathway places an undated event)."""
     place = {guid: (source_order.get(coded[guid].source.guid, 0), coded[guid].selection.start,
-                    coded[guid].source.selections.index(coded[guid].selection)) for guid in members}
+                    reading.order[guid]) for guid in members}
     effective: dict[str, tuple[int, int, int]] = {}
     previous = (0, 0, 0)
     for guid in sorted(members, key=place.__getitem__):
