@@ -257,7 +257,9 @@ def _records(reading: _Reading, coded: dict[str, Coded], case_of: dict[str, Case
             members_of.setdefault(case_of[guid].guid, []).append(guid)
     for case in reading.project.cases:
         members = members_of.get(case.guid, [])
-        opening = _opening(reading, case) if members else None  # a case without events is not opened
+        named = {reading.mapping.variables.get(name, name) for name, _ in case.values}
+        # a case with no events is opened when it says where from (a tool's other cases are not)
+        opening = _opening(reading, case) if members or "origin" in named else None
         if opening is None:
             continue
         records.append(opening)
