@@ -558,15 +558,19 @@ def _import_qda(file: Path, target: str, map_file: Path | None, sync: bool, dry_
 def qda_inspect(
     file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx or .qde) or codebook (.qdc).")],
     map_file: Annotated[Optional[Path], typer.Option("--map", help="A TOML file mapping the project's own codes onto the pathways codebook.")] = None,
-    as_json: JsonOption = False,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Users, cases and their variables, sources, codes with how often each is used, and what an import
-    would record (or why it would refuse)."""
+    would record (or why it would refuse). Reads the database's catalogue when there is one; writes nothing."""
     from pathways import qda
 
     if not file.is_file():
         raise PathwaysError(f"{file}: no such file")
-    found = qda.inspect(file, map_file)
+    if _exists(db):
+        with _store(db, create=False) as store:
+            found = qda.inspect(file, map_file, store)
+    else:
+        found = qda.inspect(file, map_file)
     if as_json:
         _print_json(found)
         return

@@ -69,16 +69,24 @@ def export_project(store: EventStore, settings: Settings, out: Path, *, case: st
 
 
 def _write(out: Path, data: bytes) -> None:
+    """Whole or not at all: a new file readable by its owner only (it holds quotes), a replaced one
+    keeping its mode."""
+    import os
+    import tempfile
+
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir() or out.is_dir():
         raise PathwaysError(f"cannot write {out}: {'it is a folder' if out.is_dir() else 'no such folder'}",
                             field="--out")
-    partial = out.with_name(f".{out.name}.partial")
+    handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".partial")
     try:
-        partial.write_bytes(data)
-        partial.replace(out)
+        if out.exists():
+            os.chmod(partial, out.stat().st_mode & 0o7777)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(partial, out)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        Path(partial).unlink(missing_ok=True)
         raise
 
 

@@ -510,3 +510,30 @@ def test_export_then_import_keeps_loops_and_events(records):
         first.ok("export", "--format", "qdpx", "--out", str(folder / "p.qdpx"))
         second.ok("import", str(folder / "p.qdpx"))
         assert _shape(second) == _shape(first)
+
+
+def test_map_and_sync_go_with_a_project(tmp_path):
+    cli = Cli(tmp_path / "t.db")
+    path = write_jsonl(tmp_path / "story.jsonl", jsonl_records())
+    for option in (("--map", str(tmp_path / "map.toml")), ("--sync",)):
+        result = cli.run("import", str(path), *option)
+        assert result.exit_code == 2 and "goes with a REFI-QDA project" in result.stderr
+    assert cli.log() == []
+
+
+def test_a_new_export_is_for_its_owner_only(tmp_path, story):
+    path, _, _ = story
+    cli = Cli(tmp_path / "t.db")
+    cli.ok("import", str(path))
+    cli.ok("export", "--format", "qdpx", "--out", str(tmp_path / "out.qdpx"))
+    assert (tmp_path / "out.qdpx").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_inspect_maps_with_the_catalogue_of_the_database(tmp_path):
+    _own_codebook(tmp_path)
+    cli = Cli(tmp_path / "t.db")
+    cli.ok("catalogue", "add", "actor", "legal-aid", "--label", "Legal aid office", "--family", "civil")
+    (tmp_path / "map.toml").write_text(MAP.replace('"actor/ind"', '"actor/legal-aid"'), encoding="utf-8")
+    found = cli.json("qda", "inspect", str(tmp_path / "own.qdpx"), "--map", str(tmp_path / "map.toml"))
+    assert found["refusal"] is None and found["would_record"]["ContactRecorded"] == 1
