@@ -102,8 +102,7 @@ def _located(error: PathwaysError, path: Path, whence: list[str]) -> PathwaysErr
     """The store's refusal, naming the selection or case it came from instead of a record's number."""
     if error.line is None or not 1 <= error.line <= len(whence):
         return error.located(file=str(path))
-    located = type(error)(f"{whence[error.line - 1]}: {error.reason}", file=str(path), field=error.field)
-    return located
+    return type(error)(error.reason, file=f"{path}: {whence[error.line - 1]}", field=error.field)
 
 
 def _stored(store: EventStore, cases: Iterable[str]) -> dict[str, Event]:

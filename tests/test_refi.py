@@ -210,6 +210,9 @@ def refused(cli: Cli, path: Path, *args: str) -> str:
     ({"second_codes": ["pathways/variable/effort"]}, "but no event code"),
     ({"first_codes": ["pathways/contact", "pathways/actor/ind", "pathways/kind/exam", "pathways/until/1999"]},
      "'until/1999' does not apply to a contact"),
+    ({"first_codes": ["pathways/absence", "pathways/actor/ind", "pathways/effect/effort/down"]},
+     "an absence needs a code in occurred (its start)"),
+    ({"second_codes": ["pathways/expectation", "pathways/from/effort"]}, "needs a code in to, sign (its one link)"),
 ])
 def test_bad_selections_are_refused_naming_them(tmp_path, changes, said):
     path = _small(tmp_path, **changes)
@@ -227,7 +230,8 @@ def test_a_refusal_of_the_store_names_the_selection(tmp_path):
     path = _small(tmp_path, first_codes=["pathways/contact", "pathways/actor/nobody", "pathways/kind/exam",
                                          "pathways/effect/effort/down"])
     message = refused(Cli(tmp_path / "t.db"), path)
-    assert "selection" in message and "'The IND refused my permit.'" in message and "nobody" in message
+    assert "small.qdpx: selection " in message and "'The IND refused my permit.', field 'data.actor'" in message
+    assert "nobody" in message
 
 
 def test_the_codebook_only_exports_of_atlas_ti_and_nvivo_are_refused(tmp_path):

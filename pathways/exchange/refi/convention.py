@@ -165,6 +165,11 @@ def _read_selection(reading: _Reading, selection: Selection, source: Source,
             shown = f"{head}/{key}" if head in ("effect", "condition") else head
             reading.problems.append(f"{who}: contradicting codes: {shown}/{target[key]} and {shown}/{value}")
         target[key] = value
+    needed = {"absence": ("occurred",), "expectation": ("from", "to", "sign")}.get(code, ())
+    missing = [group for group in needed if group not in fields]
+    if missing:
+        reading.problems.append(f"{who}: {'an' if code[0] in 'aeiou' else 'a'} {code} needs a code in "
+                                f"{', '.join(missing)} ({'its start' if code == 'absence' else 'its one link'})")
     text = _text(reading, who, selection, source)
     if len(reading.problems) > before or text is None:
         return None
