@@ -5,8 +5,12 @@ as the equivalent JSON Lines."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
+from .conftest import Cli
 from .refi_builder import Qdpx
 
 CASES = {"ir-1995": {"origin": "IR", "motive": "asylum", "arrival": "1995"},
@@ -96,3 +100,39 @@ def jsonl_records() -> list[dict]:
     opened = records[:2]
     by_case = {case: [r for r in records[2:] if r["case"] == case] for case in CASES}
     return [opened[0], *by_case["ir-1995"], opened[1], *by_case["ma-2009"]]
+
+
+# -- what the REFI-QDA tests share ------------------------------------------------------------
+
+SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project-mrt2019.xsd"
+
+
+@pytest.fixture(scope="module")
+def schema():
+    if not SCHEMA.is_file():
+        message = f"REFI-QDA SCHEMA MISSING: {SCHEMA} is absent, exports are NOT validated against the official schema"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: a missing schema fails the run)", pytrace=False)
+        pytest.skip(message)
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(SCHEMA))
+
+
+def quote_of(event: dict) -> str | None:
+    data = event["data"]
+    return data.get("quote") or data.get("statement") or event["meta"].get("quote")
+
+
+def summary(cli: Cli) -> list[tuple]:
+    return [(e["case"], e["type"], e["occurred"], e["recorded_by"], quote_of(e)) for e in cli.log()]
+
+
+def loops(cli: Cli) -> list[dict]:
+    return sorted(cli.json("loops"), key=lambda loop: (loop["case"], loop["id"]))
+
+
+@pytest.fixture
+def story(tmp_path):
+    path, project, guids = build_qdpx(tmp_path / "story.qdpx")
+    return path, project, guids
