@@ -102,7 +102,8 @@ def _located(error: PathwaysError, path: Path, whence: list[str]) -> PathwaysErr
     """The store's refusal, naming the selection or case it came from instead of a record's number."""
     if error.line is None or not 1 <= error.line <= len(whence):
         return error.located(file=str(path))
-    return type(error)(error.reason, file=f"{path}: {whence[error.line - 1]}", field=error.field)
+    error.file, error.line = f"{path}: {whence[error.line - 1]}", None
+    return error
 
 
 def _stored(store: EventStore, cases: Iterable[str]) -> dict[str, Event]:
