@@ -19,10 +19,12 @@ case_app = typer.Typer(no_args_is_help=True, help="Open cases.")
 add_app = typer.Typer(no_args_is_help=True, help="Record coded facts on a case.")
 catalogue_app = typer.Typer(no_args_is_help=True, help="The catalogue: list its keys, add a project's own.")
 keys_app = typer.Typer(no_args_is_help=True, help="The keys of a sealed database: back them up, restore them.")
+qda_app = typer.Typer(no_args_is_help=True, help="REFI-QDA projects (ATLAS.ti, NVivo, MAXQDA, QualCoder): look inside.")
 app.add_typer(case_app, name="case")
 app.add_typer(keys_app, name="keys")
 app.add_typer(add_app, name="add")
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(qda_app, name="qda")
 
 DbOption = Annotated[str, typer.Option("--db", envvar="PATHWAYS_DB", help="The database: a file, or a postgresql:// URL.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print only JSON to stdout.")]
@@ -495,9 +497,11 @@ def retract(
 @app.command("import")
 @friendly
 def import_(
-    file: Annotated[Path, typer.Argument(help="JSON Lines or CSV in the import format.")],
+    file: Annotated[Path, typer.Argument(help="JSON Lines or CSV in the import format, or a REFI-QDA project (.qdpx).")],
     fmt: Annotated[Optional[str], typer.Option("--format", help="jsonl or csv (default: by file suffix).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, write nothing.")] = False,
+    map_file: Annotated[Optional[Path], typer.Option("--map", help=".qdpx: a TOML file mapping the project's own codes and case variables onto the pathways codebook.")] = None,
+    sync: Annotated[bool, typer.Option("--sync", help=".qdpx: retract the events of selections gone from the project.")] = False,
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Import events from a file: one transaction, all or nothing."""
@@ -507,6 +511,11 @@ def import_(
         raise PathwaysError(f"{file}: no such file")
     # A dry run against a database that does not exist yet checks against an empty log in memory.
     target = ":memory:" if dry_run and not _exists(db) else db
+    if _is_qda(file):
+        return _import_qda(file, target, map_file, sync, dry_run, as_json)
+    if map_file is not None or sync:
+        raise PathwaysError(f"{'--map' if map_file is not None else '--sync'} goes with a REFI-QDA project (.qdpx)",
+                            field="--map" if map_file is not None else "--sync")
     with _store(target, create=True) as store, _progress("importing", io.count_records(file)) as advance:
         report = store.import_file(file, fmt, dry_run=dry_run, progress=advance, waiting=_Waiting())
     if as_json:
@@ -520,6 +529,54 @@ def import_(
                    + (f"; {report.other_coder} of them stored under another recorded_by, kept as stored"
                       if report.other_coder else "")
                    + (")" if report.skipped else ""))
+
+
+def _is_qda(file: Path) -> bool:
+    from pathways.application import qda
+
+    return qda.is_project(file)
+
+
+def _import_qda(file: Path, target: str, map_file: Path | None, sync: bool, dry_run: bool, as_json: bool) -> None:
+    from pathways.application import qda
+
+    with _store(target, create=True) as store:
+        done = qda.import_project(store, file, map_file=map_file, sync=sync, dry_run=dry_run, waiting=_Waiting())
+    if as_json:
+        _print_json({"appended": done.appended, "skipped": done.skipped, "retracted": done.retracted,
+                     "cases": done.cases, "selections": done.selections, "dry_run": dry_run,
+                     "first_position": done.first_position, "last_position": done.last_position})
+        return
+    verb = "would import" if dry_run else "imported"
+    typer.echo(f"{verb} {done.appended} events from {file} ({done.selections} coded selections in {done.cases} "
+               f"case(s)" + (f"; {done.skipped} already stored, skipped" if done.skipped else "")
+               + (f"; {done.retracted} retracted: gone from the project" if done.retracted else "") + ")")
+
+
+@qda_app.command("inspect")
+@friendly
+def qda_inspect(
+    file: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx or .qde) or codebook (.qdc).")],
+    map_file: Annotated[Optional[Path], typer.Option("--map", help="A TOML file mapping the project's own codes onto the pathways codebook.")] = None,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Users, cases and their variables, sources, codes with how often each is used, and what an import
+    would record (or why it would refuse). Reads the database's catalogue when there is one; writes nothing."""
+    from pathways.application import qda
+
+    if not file.is_file():
+        raise PathwaysError(f"{file}: no such file")
+    if _exists(db):
+        with _store(db, create=False) as store:
+            found = qda.inspect(file, map_file, store)
+    else:
+        found = qda.inspect(file, map_file)
+    if as_json:
+        _print_json(found)
+        return
+    from pathways.outputs.qda_view import qda_view
+
+    _console().print(qda_view(found))
 
 
 class _progress:
@@ -855,18 +912,21 @@ def report(
 @app.command()
 @friendly
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv, xes, spell, sts, graphml or xmile.")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv, xes, spell, sts, graphml, xmile or qdpx (REFI-QDA).")],
     case: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write here (default: standard output).")] = None,
     pooled: Annotated[bool, typer.Option("--pooled", help="graphml: one graph pooled over all cases.")] = False,
     pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help="Keyed pseudonyms for case ids, no free text, dates to the year.")] = False,
     reset_years: ResetOption = 3, loop_bound: BoundOption = 8, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Export the events or the projections for other tools (streams; constant memory in cases)."""
+    """Export the events or the projections for other tools (streams; constant memory in cases); `qdpx`
+    writes a REFI-QDA project for ATLAS.ti, NVivo, MAXQDA or QualCoder (needs --out)."""
     from pathways.application import exports
 
-    exports.check_format(fmt)  # before any work
     settings = _settings(reset_years, loop_bound)
+    if fmt == "qdpx":
+        return _export_qdpx(db, settings, out, case, pseudonymise)
+    exports.check_format(fmt)  # before any work
     with _store(db, create=False) as store:
         count = exports.export(store, settings, fmt, out=out, stdout=sys.stdout, case=case, pooled=pooled,
                                pseudonymise=pseudonymise)
@@ -875,6 +935,38 @@ def export(
         return
     typer.echo(f"wrote {count} {exports.counted(fmt)} as {fmt} to {out} "
                f"(log head {last}: `pathways verify --head {last}` proves the log still holds it)", err=True)
+
+
+def _export_qdpx(db: str, settings: Any, out: Optional[Path], case: Optional[str], pseudonymise: bool) -> None:
+    from pathways.application import qda_export
+
+    if out is None:
+        raise PathwaysError("--format qdpx writes a zip: give --out FILE.qdpx", field="--out")
+    with _store(db, create=False) as store:
+        secret = store.log.keyring().project_secret() if pseudonymise else None
+        done = qda_export.export_project(store, settings, out, case=case, secret=secret)
+    typer.echo(f"wrote {done.cases} case(s), {done.selections} coded selections, {done.links} because links, "
+               f"{done.sets} loop sets and {done.graphs} diagrams as REFI-QDA to {out}"
+               + (f" ({done.skipped} researcher readings have no REFI-QDA form and were left out)" if done.skipped
+                  else ""), err=True)
+
+
+@app.command()
+@friendly
+def codebook(
+    out: Annotated[Path, typer.Option("--out", help="The codebook file to write (.qdc).")],
+    fmt: Annotated[str, typer.Option("--format", help="qdc: a REFI-QDA codebook.")] = "qdc",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write the catalogue in force as a REFI-QDA codebook (.qdc), to import into ATLAS.ti, NVivo, MAXQDA or
+    QualCoder before coding with it."""
+    from pathways.application import qda_export
+
+    if fmt != "qdc":
+        raise PathwaysError(f"unknown codebook format '{fmt}' (use qdc)", field="--format")
+    with _store(db, create=False) if _exists(db) else _store(":memory:", create=True) as store:
+        count = qda_export.export_codebook(store, out)
+    typer.echo(f"wrote the pathways codebook ({count} codes) to {out}: import it into your QDA tool and code with it")
 
 
 # -- demo ----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ LAYERS = [  # (cluster, [(node, label)]) from the top down
     ("command line", [("cli", "cli.py\nparse, call one function, render")]),
     ("pathways", [("application", "application/\nservice, queries, exports, demo run"),
                   ("outputs", "outputs/\nrender/, report, exchange/,\nterminal, pseudonymise"),
+                  ("refi", "refi/ (pure)\nREFI-QDA both ways: reader,\nconvention, mapping, writer"),
                   ("projections", "projections/\nrunner, tables, reader, writer,\nparallel, timetravel"),
                   ("analysis", "analysis/ (pure)\npathway, causal, loops, classify,\ndiscretion, leverage, patterns")]),
     ("events: the log", [("store", "store.py (EventStore)\nlog.py (EventLog: the sink)"),
@@ -27,7 +28,7 @@ LAYERS = [  # (cluster, [(node, label)]) from the top down
     ("data", [("schemas", "schemas/\nJSON Schemas, catalogues, limits")]),
 ]
 IMPORTS = [("cli", "application"), ("cli", "outputs"), ("application", "outputs"), ("application", "projections"),
-           ("application", "analysis"), ("outputs", "analysis"), ("projections", "analysis"),
+           ("application", "analysis"), ("application", "refi"), ("refi", "rules"), ("refi", "core"), ("outputs", "analysis"), ("projections", "analysis"),
            ("projections", "store"), ("analysis", "rules"), ("analysis", "core"), ("application", "store"),
            ("store", "ingest"), ("store", "append"), ("store", "backends"), ("ingest", "append"),
            ("append", "rules"), ("append", "sealing"), ("backends", "sealing"), ("rules", "schemas"),
