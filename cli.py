@@ -487,11 +487,103 @@ def retract(
     by: ByOption = None, expect_version: ExpectOption = None, as_json: JsonOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Withdraw an earlier event (the only way to correct the log)."""
+    """Withdraw an earlier event (`amend` corrects one instead); names the live events that cite it."""
+    from pathways.application import corrections
     from pathways.application import recording as r
 
     data = {"ref": r.expand_ref(case, ref, flag="REF"), "reason": reason}
+    with _store(db, create=False) as store:
+        citers = corrections.citing(store, case, ref)
     _record(db, case, "EventRetracted", data, by=by, expect_version=expect_version, as_json=as_json)
+    for citer in citers:
+        typer.echo(f"note: {citer} cites the retracted {data['ref']}", err=True)
+
+
+@app.command()
+@friendly
+def amend(
+    case: Annotated[str, typer.Argument(help="The case of the event.")],
+    ref: Annotated[str, typer.Argument(help="The event to correct: #N, CASE#N or an event id.")],
+    reason: Annotated[str, typer.Option(help="Why it is corrected.")],
+    actor: Annotated[Optional[str], typer.Option(help="Contact, absence: organisation key.")] = None,
+    role: Annotated[Optional[str], typer.Option(help="Contact: street-level role.")] = None,
+    kind: Annotated[Optional[str], typer.Option(help="Contact: contact kind key.")] = None,
+    outcome: Annotated[Optional[str], typer.Option(help="Contact: what it decided or did.")] = None,
+    perceived: PerceivedOption = None,
+    discretion: Annotated[Optional[str], typer.Option(help="Contact: by-the-rules, extra-mile, bending, breaking, distancing.")] = None,
+    condition: Annotated[Optional[list[str]], typer.Option(help="Contact: CONDITION=VALUE (repeatable; replaces them all).")] = None,
+    effect: Annotated[Optional[list[str]], typer.Option("--effect", help="VARIABLE:up|down|none (repeatable; replaces them all).")] = None,
+    because: Annotated[Optional[list[str]], typer.Option("--because", help="Causes (repeatable; replaces them all).")] = None,
+    quote: Annotated[Optional[str], typer.Option(help="Contact, state: the quote.")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Contact, state: where the quote comes from.")] = None,
+    start: Annotated[Optional[str], typer.Option("--from", help="Absence: start of the period; link: cause variable.")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Absence: end of the period; link: effect variable.")] = None,
+    link: Annotated[Optional[list[str]], typer.Option(help="Expectation: FROM:TO:+|- (repeatable; replaces them all).")] = None,
+    statement: Annotated[Optional[str], typer.Option(help="Expectation: the mini-theory in words.")] = None,
+    variable: Annotated[Optional[str], typer.Option(help="State: the variable.")] = None,
+    direction: Annotated[Optional[str], typer.Option(help="State: up, down or none.")] = None,
+    level: Annotated[Optional[str], typer.Option(help="State: a level.")] = None,
+    sign: Annotated[Optional[str], typer.Option(help="Link: + or -.")] = None,
+    evidence: Annotated[Optional[list[str]], typer.Option(help="Link: supporting refs (repeatable; replaces them all).")] = None,
+    confidence: Annotated[Optional[str], typer.Option(help="Link: low, medium, high or 0..1.")] = None,
+    variables: Annotated[Optional[str], typer.Option(help="Loop reading: its variables, comma-separated.")] = None,
+    polarity: Annotated[Optional[str], typer.Option(help="Loop reading: reinforcing or dampening.")] = None,
+    valence: Annotated[Optional[str], typer.Option(help="Loop reading: favourable, unfavourable, undetermined.")] = None,
+    change: Annotated[Optional[str], typer.Option(help="Loop reading: change, no-change or unknown.")] = None,
+    note: Annotated[Optional[str], typer.Option(help="Loop reading: the reading in words.")] = None,
+    origin: Annotated[Optional[str], typer.Option(help="Case opening: country of origin.")] = None,
+    arrival: Annotated[Optional[str], typer.Option(help="Case opening: arrival date.")] = None,
+    motive: Annotated[Optional[str], typer.Option(help="Case opening: motive.")] = None,
+    notes: Annotated[Optional[str], typer.Option(help="Case opening: free notes.")] = None,
+    account: AccountOption = None,
+    unset: Annotated[Optional[list[str]], typer.Option(help="Remove this optional field (repeatable).")] = None,
+    occurred: Annotated[Optional[str], typer.Option("--occurred", help="Move the event to this date (YYYY[-MM[-DD]]).")] = None,
+    by: ByOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Correct an event: each option given replaces that field (the options of the event's `add` command),
+    `--unset` removes one. The event keeps its ref, its place and what cites it; `log` keeps both versions."""
+    from pathways.application import corrections, recording
+
+    given = recording.correction_fields(case, {
+        "actor": actor, "role": role, "kind": kind, "outcome": outcome, "perceived": perceived,
+        "discretion": discretion, "condition": condition, "effect": effect, "because": because, "quote": quote,
+        "source": source, "from": start, "to": end, "link": link, "statement": statement, "variable": variable,
+        "direction": direction, "level": level, "sign": sign, "evidence": evidence, "confidence": confidence,
+        "variables": variables, "polarity": polarity, "valence": valence, "change": change, "note": note,
+        "origin": origin, "arrival": arrival, "motive": motive, "notes": notes, "account": account})
+    with _store(db, create=False) as store:
+        done = corrections.amend(store, case, ref, reason=reason, given=given, unset=unset or [],
+                                 occurred=occurred, recorded_by=by)
+    _say_amended(done, as_json)
+
+
+@app.command()
+@friendly
+def edit(
+    case: Annotated[str, typer.Argument(help="The case of the event.")],
+    ref: Annotated[str, typer.Argument(help="The event to correct: #N, CASE#N or an event id.")],
+    reason: Annotated[str, typer.Option(help="Why it is corrected.")],
+    by: ByOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """Correct an event in your editor ($VISUAL or $EDITOR): its payload as JSON; saved unchanged, nothing is
+    written. The file lives in a private temporary folder, removed when the command ends."""
+    from pathways.application import corrections
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise PathwaysError("set $VISUAL or $EDITOR to the editor to use (e.g. EDITOR=nano)", field="EDITOR")
+    with _store(db, create=False) as store:
+        done = corrections.edit(store, case, ref, reason=reason, editor=editor, recorded_by=by)
+    _say_amended(done, as_json)
+
+
+def _say_amended(done: Any, as_json: bool) -> None:
+    if as_json:
+        _print_json({"ref": done.ref, "type": done.type, "changed": list(done.changed), "correction": done.correction})
+    elif done.correction is None:
+        typer.echo(f"no change to {done.ref}: nothing written")
+    else:
+        typer.echo(f"recorded {done.correction} EventAmended: {done.ref} ({done.type}) {', '.join(done.changed)}")
 
 
 @app.command("import")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from events.append.correct import check_correction
 from events.append.prepare import ENVELOPE, PAYLOAD, RECORDED_AT, Prepared
 from events.append.refs import Resolver
 from events.envelope import COLUMNS
@@ -105,6 +106,8 @@ class Batch:
         _refuse_at(PAYLOAD, event)
         check_annotations(self.catalogue, self.refs, event.found, type_=type_, case=case, stream_version=version,
                           cites_from=event.cites_from)
+        if type_ == "EventAmended":
+            check_correction(self, event, case)
         if event.definition is not None:
             self.catalogue = self.catalogue.with_definition(type_, event.definition)
         self._store_row(event, event_id, version)
@@ -112,10 +115,13 @@ class Batch:
             self.refs.remember(RefTarget(event_id, case, version, type_, event.effects, event.own_date))
             if version == 1:
                 self.refs.retracted[case] = set()  # a case opened in this batch: no retraction stored
+                self.refs.known_uncorrected(case)
             elif type_ == "EventRetracted" and case in self.refs.retracted:
                 cited = self.refs.cited(case, event.retracts)
                 if cited is not None:
                     self.refs.retracted[case].add(cited.event_id)
+            if type_ == "EventAmended" or type_ == "EventRetracted" and self.refs.corrections(case):
+                self.refs.forget_case(case)  # what cites the case's events is checked against them as they stand
 
     def _next_version(self, event: Prepared, case: str | None) -> int:
         """The version the event takes in its stream, after the checks that depend on it."""

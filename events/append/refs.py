@@ -23,6 +23,7 @@ class Resolver:
         self.targets: dict[tuple[str | None, int], RefTarget] = {}
         self.targets_by_id: dict[str, RefTarget] = {}
         self.retracted: dict[str, set[str]] = {}
+        self._corrections: dict[str, dict[str, dict[str, Any]]] = {}
 
     def by_version(self, case: str, version: int) -> RefTarget | None:
         key = (case, version)
@@ -66,8 +67,56 @@ class Resolver:
         event_id, stream, version, type_, schema_version, occurred, data = row
         data, _ = self.log.open_payload(stream, version, event_id, data, "{}")
         _, data = self.registry.upcast(type_, schema_version, json.loads(data))
+        correction = self.corrections(case_of(stream)).get(event_id)
+        if correction is not None:  # an amended event is cited as it stands now
+            data, occurred = correction["data"], correction.get("occurred", occurred)
         return RefTarget(event_id, case_of(stream), version, type_, effect_variables(type_, data),
                          dated(type_, occurred, data))
+
+    def corrections(self, case: str) -> dict[str, dict[str, Any]]:
+        """Event id -> the payload of its newest live `EventAmended`, for the case's amended events."""
+        if case not in self._corrections:
+            self.flush()  # corrections earlier in this batch must be visible to the query
+            stream = case_stream(case)
+            rows = self.conn.execute("SELECT event_id, version, type, schema_version, data FROM events WHERE stream = ? "
+                                     "AND type IN ('EventAmended', 'EventRetracted') ORDER BY version",
+                                     (stream,)).fetchall()
+            parsed = []
+            for event_id, version, type_, schema_version, data in rows:
+                data, _ = self.log.open_payload(stream, version, event_id, data, "{}")
+                _, data = self.registry.upcast(type_, schema_version, json.loads(data))
+                parsed.append((event_id, type_, data, self._id_of(case, data["ref"])))
+            withdrawn = {target for _, type_, _, target in parsed if type_ == "EventRetracted"}
+            self._corrections[case] = {target: data for event_id, type_, data, target in parsed
+                                       if type_ == "EventAmended" and event_id not in withdrawn and target}
+        return self._corrections[case]
+
+    def known_uncorrected(self, case: str) -> None:
+        """A case opened in this batch has no correction stored: nothing to look up."""
+        self._corrections[case] = {}
+
+    def _id_of(self, case: str, text: str) -> str | None:
+        ref = Ref.parse(text)
+        if ref.event_id is not None:
+            return ref.event_id
+        row = self.conn.execute("SELECT event_id FROM events WHERE stream = ? AND version = ?",
+                                (case_stream(case), ref.version)).fetchone()
+        return row[0] if row else None
+
+    def occurred_of(self, target: RefTarget) -> str | None:
+        """A cited event's `occurred` as it stands (its newest correction's, when it gives one)."""
+        self.flush()
+        row = self.conn.execute("SELECT occurred FROM events WHERE event_id = ?", (target.event_id,)).fetchone()
+        correction = self.corrections(target.case).get(target.event_id, {})
+        return correction.get("occurred", row[0] if row else None)
+
+    def forget_case(self, case: str) -> None:
+        """Drop what is known of a case's events after a correction of one of them: read again on use."""
+        self.flush()
+        self._corrections.pop(case, None)
+        self.retracted.pop(case, None)
+        for key in [key for key in self.targets if key[0] == case]:
+            self.targets_by_id.pop(self.targets.pop(key).event_id, None)
 
     def remember(self, target: RefTarget) -> None:
         if len(self.targets) > REF_CACHE:

@@ -124,7 +124,10 @@ class Registry:
         return self._documents[(type_, self.latest(type_))].get("x-stream", "case")
 
     def upcast(self, type_: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """Bring a payload from its stored version to the newest one, one step at a time."""
+        """Bring a payload from its stored version to the newest one, one step at a time (a
+        correction's payload too: the one it gives the corrected event, as that type's newest)."""
+        if type_ == "EventAmended":
+            data = self._upcast_correction(data)
         latest = self.latest(type_)
         if version == latest:
             return version, data
@@ -132,6 +135,22 @@ class Registry:
             data = self._upcasters[(type_, version)](data)
             version += 1
         return version, data
+
+    def _upcast_correction(self, data: dict[str, Any]) -> dict[str, Any]:
+        inner_type, inner_version = data.get("type"), data.get("schema_version")
+        if not isinstance(inner_type, str) or inner_type not in self._latest or not isinstance(inner_version, int) \
+                or not 1 <= inner_version < self._latest[inner_type] or not isinstance(data.get("data"), dict):
+            return data  # newest already, or not a valid correction (its checks say why)
+        newest, inner = self.upcast(inner_type, inner_version, data["data"])
+        return {**data, "schema_version": newest, "data": inner}
+
+    def fields(self, type_: str) -> list[str]:
+        """The payload fields of a type's newest version, in schema order."""
+        return list(self._documents[(type_, self.latest(type_))].get("properties", {}))
+
+    def required(self, type_: str) -> list[str]:
+        """The payload fields a type's newest version requires."""
+        return list(self._documents[(type_, self.latest(type_))].get("required", ()))
 
     def check(self, type_: str, version: int) -> Check:
         """The compiled checker of one type version."""

@@ -19,7 +19,7 @@ from events import dates
 from events.rules.catalogue import Catalogue
 from events.envelope import Event
 from events.rules.upcasters import account_of
-from events.rules.validate import Ref
+from events.rules.corrections import corrected
 
 PHASES = ("pre-arrival", "reset", "settled")
 EFFECT_TYPES = ("ContactRecorded", "ContactAbsent", "StateObserved")
@@ -128,20 +128,11 @@ class Pathway:
 
 def live_events(events: Sequence[Event], as_of: str | None = None,
                 accounts: frozenset[str] | None = None) -> tuple[list[Event], int]:
-    """The case's events minus retracted ones (and retractions), up to the as-of date, and (with
-    `accounts`) only those accounts' events, the case's opening always kept; and the number retracted."""
-    retracted_ids: set[str] = set()
-    retracted_versions: set[int] = set()
-    for event in events:
-        if event.type == "EventRetracted":
-            ref = Ref.parse(event.data["ref"])
-            if ref.version is not None:
-                retracted_versions.add(ref.version)
-            else:
-                retracted_ids.add(ref.event_id)
-    live = [e for e in events if e.type != "EventRetracted"
-            and e.version not in retracted_versions and e.event_id not in retracted_ids]
-    retracted = len(events) - len(live) - sum(1 for e in events if e.type == "EventRetracted")
+    """The case's events as they stand (each amended one as its newest correction says), minus retracted
+    ones and the corrections themselves, up to the as-of date, and (with `accounts`) only those accounts'
+    events, the case's opening always kept; and the number retracted."""
+    live, retracted_ids = corrected(events)
+    retracted = len(retracted_ids)
     if accounts is not None:
         live = [e for e in live if e.type == "CaseOpened" or account_of(e.type, e.data) in accounts]
     if as_of is not None:

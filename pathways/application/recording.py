@@ -74,3 +74,24 @@ def new_event(case: str, type_: str, data: Mapping[str, Any], *, occurred: str |
               expected_version: int | None = None) -> NewEvent:
     return NewEvent(stream=case_stream(case), type=type_, data=dict(data), occurred=occurred,
                     recorded_by=recorded_by, meta=dict(meta or {}), expected_version=expected_version)
+
+
+def correction_fields(case: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload fields an `amend` gives, from its options as the `add` commands take them (an
+    option left out is not in the result; `from`/`to` are an absence's period or a link's variables)."""
+    parsers = {
+        "condition": ("conditions", lambda items: parse_pairs(items, flag="--condition")),
+        "effect": ("effects", lambda items: [parse_effect(item) for item in items]),
+        "because": ("because", lambda items: expand_refs(case, items, flag="--because")),
+        "evidence": ("evidence", lambda items: expand_refs(case, items, flag="--evidence")),
+        "link": ("links", lambda items: [parse_link(item) for item in items]),
+        "confidence": ("confidence", parse_confidence),
+        "variables": ("variables", lambda text: [item.strip() for item in text.split(",") if item.strip()]),
+    }
+    fields: dict[str, Any] = {}
+    for option, value in options.items():
+        if value is None or value == []:
+            continue
+        field, parse = parsers.get(option, (option, None))
+        fields[field] = parse(value) if parse else value
+    return fields

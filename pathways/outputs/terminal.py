@@ -34,9 +34,22 @@ def _summary(event: Event) -> str:
         return f"{' -> '.join(data['variables'])}: {data['polarity']} {data.get('valence', '')}".strip()
     if event.type == "EventRetracted":
         return f"{data['ref']}: {data['reason']}"
+    if event.type == "EventAmended":  # the corrected version, beside the original higher up the log
+        now = _summary(event._replace(type=data["type"], data=data["data"]))
+        return f"amends {data['ref']} ({data['reason']}): {now}"
     if event.type == "CaseForgotten":
         return f"erased: {data['reason']}"
     return data.get("key", "")
+
+
+def _because(refs: Sequence[str], live: set[str], any_retracted: bool) -> str:
+    """A step's causes, short; one that is no longer a live event of the case marked retracted."""
+    shown = []
+    for ref in refs:
+        head = ref.split(":", 1)[0]
+        text = "#" + ref.split("#", 1)[1] if "#" in ref else ref[:8]
+        shown.append(text + (" (retracted)" if any_retracted and head not in live else ""))
+    return " ".join(shown)
 
 
 def log_table(events: Sequence[Event], first: int = 0) -> Table:
@@ -109,13 +122,14 @@ def case_view(analysis):
     timeline = Table(title="pathway", expand=True)
     for column in ("#", "when", "phase", "regime", "step", "account", "perceived", "discretion", "effects", "because"):
         timeline.add_column(column, overflow="fold")
+    live = {step.ref for step in analysis.pathway.steps} | {step.event_id for step in analysis.pathway.steps}
     for step in analysis.pathway.steps:
         effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
         conditions = " ".join(f"{name}={value}" for name, value in step.conditions)
         timeline.add_row(step.ref.split("#")[-1], step.effective or "", step.phase or "", step.regime or "",
                          Text(step.label), step.account, _valence(step.perceived),
                          Text(" ".join(filter(None, [step.discretion, conditions]))), effects,
-                         " ".join("#" + ref.split("#", 1)[1] if "#" in ref else ref[:8] for ref in step.because))
+                         _because(step.because, live, profile.retracted > 0))
     final = analysis.pathway.steps[-1].state if analysis.pathway.steps else ()
     state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
     parts = [Panel(head), timeline, state, loops_table(analysis.loops[:SHOWN_LOOPS])]
