@@ -66,9 +66,21 @@ class Catalogue:
         if name == "conditions" and data["present"] not in data["values"]:
             raise InvalidEvent(f"'{data['present']}' is not one of the condition's values "
                                f"({', '.join(data['values'])})", field="data.present")
+        if name == "archetypes" and data.get("polarity"):
+            _check_polarity(data["links"], data["polarity"])
         entries = dict(self.entries)
         entries[name] = {**self.entries[name], key: dict(data)}
         return attrs.evolve(self, entries=entries)
+
+
+def _check_polarity(links: list[Mapping[str, Any]], polarity: str) -> None:
+    """An archetype's stated polarity is the product of its link signs: positive, reinforcing."""
+    negative = [f"{link['from']}->{link['to']}" for link in links if link["sign"] == "-"]
+    implied = "dampening" if len(negative) % 2 else "reinforcing"
+    if implied != polarity:
+        which = f"{len(negative)} negative link(s): {', '.join(negative)}" if negative else "no negative link"
+        raise InvalidEvent(f"the links make a {implied} loop ({which}; an odd number of negative links "
+                           f"dampens), not the {polarity} one it states", field="data.polarity")
 
 
 @cache
