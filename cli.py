@@ -386,19 +386,21 @@ def add_link(
 @friendly
 def add_loop(
     case: Annotated[str, typer.Argument()],
-    variables: Annotated[str, typer.Option(help="The loop's variables in cycle order, comma-separated.")],
-    polarity: Annotated[str, typer.Option(help="reinforcing or dampening.")],
+    variables: Annotated[Optional[str], typer.Option(help="The loop's variables in cycle order, comma-separated.")] = None,
+    polarity: Annotated[Optional[str], typer.Option(help="reinforcing or dampening.")] = None,
+    none: Annotated[bool, typer.Option("--none", help="The researcher reads no loop in the case (with --note only).")] = False,
     valence: Annotated[Optional[str], typer.Option(help="favourable, unfavourable or undetermined.")] = None,
     change: Annotated[Optional[str], typer.Option(help="change, no-change or unknown (leave out when the source does not say).")] = None,
     note: Annotated[Optional[str], typer.Option(help="The reading in words.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
     account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Record the researcher's own reading of a loop (kept beside the computed ones)."""
+    """Record the researcher's own reading of a loop (kept beside the computed ones), or with --none that
+    the researcher reads no loop in the case."""
     from pathways.application import recording as r
 
-    data = r.payload(variables=[item.strip() for item in variables.split(",") if item.strip()],
-                     polarity=polarity, valence=valence, change=change, note=note, account=account)
+    data = r.loop_reading(variables=variables, polarity=polarity, none=none, valence=valence, change=change,
+                          note=note, account=account)
     _record(db, case, "LoopCoded", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
             as_json=as_json)
 
@@ -1006,7 +1008,8 @@ def demo(
     found, every = run.found, run.every
     typer.echo(f"\n{len(found)} study cases and {len(every) - len(found)} street-level vignettes, "
                f"{run.events} events, {run.summary.loops} loops; "
-               f"{agreement['agrees']} of {agreement['readings']} researcher readings agree. "
+               f"{agreement['agrees']} of {agreement['readings']} researcher readings agree, "
+               f"{agreement['unread']} computed loops unread. "
                f"{len(paths)} diagrams in {out}/ ({engine.renderer_name()} renderer), {seconds:.1f}s in all.")
     where = f" --db {db or 'demo.db'}"
     prog = sys.argv[0] if sys.argv[0].endswith("pathways") else "pathways"  # as invoked: .venv/bin/pathways

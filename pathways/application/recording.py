@@ -74,3 +74,20 @@ def new_event(case: str, type_: str, data: Mapping[str, Any], *, occurred: str |
               expected_version: int | None = None) -> NewEvent:
     return NewEvent(stream=case_stream(case), type=type_, data=dict(data), occurred=occurred,
                     recorded_by=recorded_by, meta=dict(meta or {}), expected_version=expected_version)
+
+
+def loop_reading(*, variables: str | None, polarity: str | None, none: bool, **rest: Any) -> dict[str, Any]:
+    """A LoopCoded payload: a loop read (its variables in cycle order and its polarity), or with `none`
+    the reading that the case holds no loop (then only a note and whose account)."""
+    if none:
+        given = [flag for flag, value in (("--variables", variables), ("--polarity", polarity),
+                                          ("--valence", rest.get("valence")), ("--change", rest.get("change")))
+                 if value is not None]
+        if given:
+            raise InvalidEvent(f"a --none reading names no loop: leave out {', '.join(given)}", field=given[0])
+        return payload(none=True, note=rest.get("note"), account=rest.get("account"))
+    if variables is None or polarity is None:
+        flag = "--variables" if variables is None else "--polarity"
+        raise InvalidEvent("a reading needs --variables and --polarity (or --none: no loop in the case)", field=flag)
+    return payload(variables=[item.strip() for item in variables.split(",") if item.strip()], polarity=polarity,
+                   **rest)
