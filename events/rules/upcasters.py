@@ -29,6 +29,8 @@ SHIPPED: dict[tuple[str, int], Upcaster] = {
     ("LinkCoded", 1): _with_account("researcher"),
     ("LoopCoded", 1): _with_account("researcher"),
     ("LoopCoded", 2): dict,  # v3 adds `none`: a v2 reading names a loop, so it reads as it is
+    **{(type_, 1): dict for type_ in ("ActorDefined", "VariableDefined", "KindDefined", "ArchetypeDefined",
+                                      "ConditionDefined")},  # v2 adds `definition`: a v1 key has none
 }
 """(type, version) -> the function reading that version as the next one."""
 
