@@ -50,17 +50,19 @@ class Code:
 @attrs.frozen
 class Codebook:
     codes: tuple[Code, ...]
+    unreadable: int = 0
+    """Events of sealed cases this database holds no key for: not counted in `uses`."""
 
     def to_json(self) -> dict[str, Any]:
         return {"codes": [code.to_json() for code in self.codes],
-                "undefined": sum(1 for code in self.codes if not code.definition)}
+                "undefined": sum(1 for code in self.codes if not code.definition), "unreadable": self.unreadable}
 
 
 def codebook(store: EventStore) -> Codebook:
     """The codebook of the catalogue in force, in catalogue order, shipped keys first."""
     catalogue = store.catalogue()
     added = {(DEFINES[event.type], event.data["key"]): event for event in store.read(streams=[CATALOGUE_STREAM])}
-    uses = _uses(store)
+    uses, unreadable = _uses(store)
     codes = []
     for name in LISTED:
         for key, entry in catalogue.entries[name].items():
@@ -68,21 +70,24 @@ def codebook(store: EventStore) -> Codebook:
             who = SHIPPED if event is None else (event.recorded_by or "(no coder named)")
             codes.append(Code(name, key, entry.get("label"), entry.get("definition"), who,
                               None if event is None else event.recorded_at, uses[(name, key)]))
-    return Codebook(tuple(codes))
+    return Codebook(tuple(codes), unreadable)
 
 
-def _uses(store: EventStore) -> Counter[usage.Key]:
-    """How many live case events use each key."""
+def _uses(store: EventStore) -> tuple[Counter[usage.Key], int]:
+    """How many live case events use each key, and how many events could not be opened here."""
     counts: Counter[usage.Key] = Counter()
     registry = store.registry
-    for events in _cases(store.read(by_stream=True, raw=True, live=True)):
-        live, _ = live_events(events)
+    unreadable = 0
+    for events in _cases(store.read(by_stream=True, raw=True, live=True, keyless=True)):
+        readable = [event for event in events if not event.sealed]
+        unreadable += len(events) - len(readable)
+        live, _ = live_events(readable)
         for event in live:
             counts.update(usage.keys_used(registry, event.type, event.schema_version, event.data))
-    return counts
+    return counts, unreadable
 
 
 def _cases(events: Iterable[Event]) -> Iterator[list[Event]]:
     for stream, group in groupby(events, key=lambda event: event.stream):
         if stream != CATALOGUE_STREAM:
-            yield [event for event in group if not event.sealed]
+            yield list(group)

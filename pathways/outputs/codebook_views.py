@@ -14,7 +14,8 @@ TITLES = {"actors": "Actors (organisations)", "roles": "Street-level roles", "ki
 
 
 def codebook_table(codebook: Any) -> Table:
-    table = Table(title=f"the codebook: {len(codebook.codes)} keys in force")
+    note = f" ({codebook.unreadable} events of sealed cases without their key not counted)" if codebook.unreadable else ""
+    table = Table(title=f"the codebook: {len(codebook.codes)} keys in force{note}")
     for column in ("catalogue", "key", "label", "definition", "added by", "uses"):
         table.add_column(column, overflow="fold", justify="right" if column == "uses" else "left")
     for code in codebook.codes:
@@ -31,7 +32,9 @@ def codebook_markdown(codebook: Any) -> str:
     """One section per catalogue: key, label, definition, who added it, live events using it."""
     parts = ["# Codebook", "",
              "Every key in force: shipped with pathways or added by the project (`added by` names the coder); "
-             "`uses` counts the live events that use it.", ""]
+             "`uses` counts the live events that use it"
+             + (f" ({codebook.unreadable} events of sealed cases without their key not counted)."
+                if codebook.unreadable else "."), ""]
     for name, codes in groupby(codebook.codes, key=lambda code: code.catalogue):
         parts += [f"## {TITLES.get(name, name)}", "", "| key | label | definition | added by | uses |",
                   "|---|---|---|---|---:|"]
