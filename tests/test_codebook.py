@@ -3,6 +3,12 @@ whose signs must agree with their polarity, and per-case exports that import int
 
 import json
 
+from hypothesis import given, strategies as st
+
+from events.errors import InvalidEvent
+from events.rules.catalogue import shipped
+from pathways.analysis.classify import polarity_of
+
 
 def test_an_archetype_whose_signs_contradict_its_polarity_is_refused(cli):
     result = cli.run("catalogue", "add", "archetype", "quiet-spiral", "--link", "effort:opposition:+",
@@ -115,3 +121,19 @@ def test_an_identical_definition_is_a_no_op_and_a_different_one_a_conflict(cli, 
     assert result.exit_code == 1
     assert "kind 'home-visit' is already defined, with another label" in result.output
     assert len(cli.log()) == before
+
+
+@given(st.lists(st.sampled_from("+-"), min_size=1, max_size=6))
+def test_an_archetype_is_accepted_exactly_with_the_polarity_its_loops_are_classified_with(signs):
+    variables = [f"v{index}" for index in range(len(signs))]
+    links = [{"from": variables[i], "to": variables[(i + 1) % len(signs)], "sign": sign} for i, sign in enumerate(signs)]
+    right = polarity_of(signs)
+    wrong = "dampening" if right == "reinforcing" else "reinforcing"
+    catalogue = shipped().with_definition("ArchetypeDefined", {"key": "law", "links": links, "polarity": right})
+    assert catalogue.entries["archetypes"]["law"]["polarity"] == right
+    try:
+        shipped().with_definition("ArchetypeDefined", {"key": "law", "links": links, "polarity": wrong})
+    except InvalidEvent as refused:
+        assert f"make a {right} loop" in str(refused)
+    else:
+        raise AssertionError("a contradicting polarity was accepted")
