@@ -75,3 +75,14 @@ def test_an_imported_none_reading_with_variables_is_refused(cli, tmp_path):
                                 "data": {"none": True, "variables": ["effort"], "polarity": "dampening"}}) + "\n")
     result = cli.run("import", str(path))
     assert result.exit_code == 2 and "bad.jsonl" in result.output
+
+
+def test_a_reading_note_is_sealed_in_the_read_model(cli):
+    cli.ok("init")
+    cli.ok("case", "open", "none-1", "--origin", "MA", "--motive", "family", "--arrival", "1977")
+    cli.ok("add", "loop", "none-1", "--none", "--note", "Quillonmarsh never came back", "--by", "coder-b")
+    [reading] = cli.json("show", "none-1")["readings"]  # the command that shows it opens it
+    assert reading["note"] == "Quillonmarsh never came back" and reading["recorded_by"] == "coder-b"
+    cli.ok("summary")
+    files = [p for p in cli.db.parent.iterdir() if p.name.startswith(cli.db.name) and not p.name.endswith(".keys")]
+    assert files and not any(b"Quillonmarsh" in path.read_bytes() for path in files)
