@@ -243,6 +243,12 @@ class _Waiting:
 def _append(db: Path, event: Any, as_json: bool) -> None:
     with _store(db, create=True) as store:
         report = store.append([event], waiting=_Waiting())
+        if not report.appended:  # a definition already in force exactly as given: nothing to record
+            if as_json:
+                _print_json(None)
+            else:
+                typer.echo(f"nothing recorded: {event.type} {event.data.get('key', '')} is already in force as given")
+            return
         stored = next(store.read(after=report.first_position - 1, until=report.first_position))
     if as_json:
         _print_json(stored.envelope())

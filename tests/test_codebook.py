@@ -121,6 +121,10 @@ def test_an_identical_definition_is_a_no_op_and_a_different_one_a_conflict(cli, 
     assert result.exit_code == 1
     assert "kind 'home-visit' is already defined, with another label" in result.output
     assert len(cli.log()) == before
+    assert "nothing recorded" in cli.ok("catalogue", "add", "kind", "home-visit", "--label", "Home visit")
+    refused = cli.run("catalogue", "add", "kind", "home-visit", "--label", "Visit")
+    assert refused.exit_code == 1 and "already defined, with another label" in refused.output
+    assert len(cli.log()) == before
 
 
 @given(st.lists(st.sampled_from("+-"), min_size=1, max_size=6))
