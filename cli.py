@@ -243,6 +243,12 @@ class _Waiting:
 def _append(db: Path, event: Any, as_json: bool) -> None:
     with _store(db, create=True) as store:
         report = store.append([event], waiting=_Waiting())
+        if not report.appended:  # a definition already in force exactly as given: nothing to record
+            if as_json:
+                _print_json(None)
+            else:
+                typer.echo(f"nothing recorded: {event.type} {event.data.get('key', '')} is already in force as given")
+            return
         stored = next(store.read(after=report.first_position - 1, until=report.first_position))
     if as_json:
         _print_json(stored.envelope())
@@ -386,19 +392,21 @@ def add_link(
 @friendly
 def add_loop(
     case: Annotated[str, typer.Argument()],
-    variables: Annotated[str, typer.Option(help="The loop's variables in cycle order, comma-separated.")],
-    polarity: Annotated[str, typer.Option(help="reinforcing or dampening.")],
+    variables: Annotated[Optional[str], typer.Option(help="The loop's variables in cycle order, comma-separated.")] = None,
+    polarity: Annotated[Optional[str], typer.Option(help="reinforcing or dampening.")] = None,
+    none: Annotated[bool, typer.Option("--none", help="The researcher reads no loop in the case (with --note only).")] = False,
     valence: Annotated[Optional[str], typer.Option(help="favourable, unfavourable or undetermined.")] = None,
     change: Annotated[Optional[str], typer.Option(help="change, no-change or unknown (leave out when the source does not say).")] = None,
     note: Annotated[Optional[str], typer.Option(help="The reading in words.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
     account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Record the researcher's own reading of a loop (kept beside the computed ones)."""
+    """Record the researcher's own reading of a loop (kept beside the computed ones), or with --none that
+    the researcher reads no loop in the case."""
     from pathways.application import recording as r
 
-    data = r.payload(variables=[item.strip() for item in variables.split(",") if item.strip()],
-                     polarity=polarity, valence=valence, change=change, note=note, account=account)
+    data = r.loop_reading(variables=variables, polarity=polarity, none=none, valence=valence, change=change,
+                          note=note, account=account)
     _record(db, case, "LoopCoded", data, occurred=occurred, by=by, meta=meta, expect_version=expect_version,
             as_json=as_json)
 
@@ -416,7 +424,7 @@ def _define(db: Path, type_: str, data: dict, by: str | None, as_json: bool) -> 
 @catalogue_app.command("add")
 @friendly
 def catalogue_add(
-    what: Annotated[str, typer.Argument(help="actor, variable, kind, archetype or condition.")],
+    what: Annotated[str, typer.Argument(help="actor, role, variable, kind, archetype or condition.")],
     key: Annotated[str, typer.Argument(help="The new key: lower-case words joined by '-'.")],
     label_: CatalogueLabel = None,
     family: Annotated[Optional[str], typer.Option(help="actor: state, local, reception, education, civil or market.")] = None,
@@ -425,12 +433,14 @@ def catalogue_add(
     polarity: Annotated[Optional[str], typer.Option(help="archetype: reinforcing or dampening.")] = None,
     values: Annotated[Optional[str], typer.Option(help="condition: its values, comma-separated.")] = None,
     present: Annotated[Optional[str], typer.Option(help="condition: the value that counts as present.")] = None,
+    definition: Annotated[Optional[str], typer.Option(help="What the code means and when to use it (the codebook).")] = None,
     by: ByOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Add a project's own actor, variable, contact kind, loop archetype or discretion condition."""
+    """Add a project's own actor, street-level role, variable, contact kind, loop archetype or discretion
+    condition, with its definition (`pathways codebook` lists them)."""
     from pathways.application import recording as r
 
-    label = {"label": label_}
+    label = {"label": label_, "definition": definition}
     if what == "actor":
         _define(db, "ActorDefined", {"key": key, **label, "family": family}, by, as_json)
     elif what == "variable":
@@ -439,16 +449,19 @@ def catalogue_add(
         _define(db, "VariableDefined", {"key": key, **label, "desirability": desirability}, by, as_json)
     elif what == "kind":
         _define(db, "KindDefined", {"key": key, **label}, by, as_json)
+    elif what == "role":
+        _define(db, "RoleDefined", {"key": key, **label}, by, as_json)
     elif what == "archetype":
         _define(db, "ArchetypeDefined", {"key": key, "links": [r.parse_link(item) for item in link or []],
-                                         "polarity": polarity}, by, as_json)
+                                         "polarity": polarity, "definition": definition}, by, as_json)
     elif what == "condition":
         if values is None or present is None:
             raise PathwaysError("a condition needs --values (comma-separated) and --present", field="--values")
         _define(db, "ConditionDefined", {"key": key, **label, "present": present,
                                          "values": [v.strip() for v in values.split(",") if v.strip()]}, by, as_json)
     else:
-        raise PathwaysError(f"'{what}' is not one of: actor, variable, kind, archetype, condition", field="WHAT")
+        raise PathwaysError(f"'{what}' is not one of: actor, role, variable, kind, archetype, condition",
+                            field="WHAT")
 
 
 @catalogue_app.command("list")
@@ -1046,19 +1059,41 @@ def _export_qdpx(db: str, settings: Any, out: Optional[Path], case: Optional[str
 @app.command()
 @friendly
 def codebook(
-    out: Annotated[Path, typer.Option("--out", help="The codebook file to write (.qdc).")],
-    fmt: Annotated[str, typer.Option("--format", help="qdc: a REFI-QDA codebook.")] = "qdc",
-    db: DbOption = DEFAULT_DB,
+    out: Annotated[Optional[Path], typer.Option("--out", help="The codebook file to write (.qdc).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="qdc: a REFI-QDA codebook (with --out).")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="The listing as Markdown, for a methods appendix.")] = False,
+    as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Write the catalogue in force as a REFI-QDA codebook (.qdc), to import into ATLAS.ti, NVivo, MAXQDA or
-    QualCoder before coding with it."""
-    from pathways.application import qda_export
-
-    if fmt != "qdc":
+    """The codebook: every key in force (shipped and the project's own) with its definition, who added it
+    and how many live events use it. With --out, the catalogue in force as a REFI-QDA codebook (.qdc), to
+    import into ATLAS.ti, NVivo, MAXQDA or QualCoder before coding with it."""
+    if out is None and fmt is not None:
+        raise PathwaysError(f"--format {fmt} writes a codebook file: give --out FILE (without both, the "
+                            "codebook is listed)", field="--out")
+    if out is not None and (fmt or "qdc") != "qdc":
         raise PathwaysError(f"unknown codebook format '{fmt}' (use qdc)", field="--format")
     with _store(db, create=False) if _exists(db) else _store(":memory:", create=True) as store:
-        count = qda_export.export_codebook(store, out)
-    typer.echo(f"wrote the pathways codebook ({count} codes) to {out}: import it into your QDA tool and code with it")
+        if out is not None:
+            from pathways.application import qda_export
+
+            count = qda_export.export_codebook(store, out)
+        else:
+            from pathways.application.codebook import codebook as listing
+
+            found = listing(store)
+    if out is not None:
+        typer.echo(f"wrote the pathways codebook ({count} codes) to {out}: import it into your QDA tool and code "
+                   "with it")
+        return
+    if as_json:
+        _print_json(found.to_json())
+        return
+    from pathways.outputs import codebook_views
+
+    if markdown:
+        typer.echo(codebook_views.codebook_markdown(found))
+        return
+    _console().print(codebook_views.codebook_table(found))
 
 
 # -- demo ----------------------------------------------------------------------------------------
@@ -1098,7 +1133,8 @@ def demo(
     found, every = run.found, run.every
     typer.echo(f"\n{len(found)} study cases and {len(every) - len(found)} street-level vignettes, "
                f"{run.events} events, {run.summary.loops} loops; "
-               f"{agreement['agrees']} of {agreement['readings']} researcher readings agree. "
+               f"{agreement['agrees']} of {agreement['readings']} researcher readings agree, "
+               f"{agreement['unread']} computed loops unread. "
                f"{len(paths)} diagrams in {out}/ ({engine.renderer_name()} renderer), {seconds:.1f}s in all.")
     where = f" --db {db or 'demo.db'}"
     prog = sys.argv[0] if sys.argv[0].endswith("pathways") else "pathways"  # as invoked: .venv/bin/pathways

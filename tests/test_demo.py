@@ -73,7 +73,7 @@ def test_demo_command_writes_every_diagram(cli, tmp_path):
     result = cli.runner.invoke(__import__("cli").app, ["demo", "--out", str(out), "--db", str(cli.db)],
                                env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "13 of 13 researcher readings agree" in result.stdout
+    assert "13 of 13 researcher readings agree, 6 computed loops unread" in result.stdout
     assert "dampening-unfavourable loop" in result.stdout
     names = sorted(path.name for path in out.iterdir())
     assert len(names) == 2 * len(CASES) + 1 and "case-map.svg" in names

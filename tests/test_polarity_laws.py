@@ -141,4 +141,5 @@ def test_the_demo_loops_are_the_ones_before_polarity_over_time(cli):
     assert [{name: loop[name] for name in golden[0]} for loop in loops] == golden
     assert all(loop["polarity_history"] is None and not loop["ambiguous"] for loop in loops)
     assert cli.json("summary")["turned"] == {"loops": 0, "by_direction": {}}
-    assert cli.json("summary")["agreement"] == {"readings": 13, "agrees": 13, "disagrees": 0, "not-found": 0}
+    assert cli.json("summary")["agreement"] == {"readings": 13, "agrees": 13, "disagrees": 0, "not-found": 0,
+                                                  "unread": 6}

@@ -152,7 +152,7 @@ def test_summary_counts_classes_and_agreement(cli, tmp_path):
     assert result["cases"] == 4 and result["loops"] == 6
     assert result["classes"]["reinforcing/unfavourable/change"] == 2
     assert result["cases_with_dampening_unfavourable"] == 1
-    assert result["agreement"] == {"readings": 5, "agrees": 5, "disagrees": 0, "not-found": 0}
+    assert result["agreement"] == {"readings": 5, "agrees": 5, "disagrees": 0, "not-found": 0, "unread": 1}
     assert {"from": "permit-revocation", "to": "lawsuit", "count": 1} in result["transitions"]
     assert result["by_motive"]["asylum"] == {"dampening/unfavourable/no-change": 1}
     assert "agreement: 5 of 5" in cli.ok("summary")

@@ -10,11 +10,11 @@ import attrs
 
 import schemas
 
-from events.errors import InvalidEvent
+from events.errors import Conflict, InvalidEvent
 
 # Which catalogue a catalogue event adds to.
 DEFINES = {"VariableDefined": "variables", "ActorDefined": "actors", "ArchetypeDefined": "archetypes",
-           "KindDefined": "kinds", "ConditionDefined": "conditions"}
+           "KindDefined": "kinds", "ConditionDefined": "conditions", "RoleDefined": "roles"}
 
 
 @attrs.frozen
@@ -57,18 +57,38 @@ class Catalogue:
     def desirability(self, variable: str) -> int:
         return int(self.entries["variables"].get(variable, {}).get("desirability", 0))
 
+    def defines_same(self, event_type: str, data: Mapping[str, Any]) -> bool:
+        """Whether the key is in force with exactly this definition (importing it again is a no-op)."""
+        entry = self.entries[DEFINES[event_type]].get(data.get("key"))
+        return entry is not None and dict(entry) == dict(data)
+
     def with_definition(self, event_type: str, data: Mapping[str, Any]) -> "Catalogue":
-        """A catalogue with one catalogue event applied; refuses a key that already exists."""
+        """A catalogue with one catalogue event applied; refuses a key already defined otherwise."""
         name = DEFINES[event_type]
         key = data["key"]
         if key in self.entries[name]:
-            raise InvalidEvent(f"{name[:-1]} '{key}' is already defined", field="data.key")
+            entry = self.entries[name][key]
+            differ = sorted(field for field in {*entry, *data} if entry.get(field) != data.get(field))
+            raise Conflict(f"{name[:-1]} '{key}' is already defined, with another {', '.join(differ)} "
+                           "(a key keeps its first definition)", field="data.key")
         if name == "conditions" and data["present"] not in data["values"]:
             raise InvalidEvent(f"'{data['present']}' is not one of the condition's values "
                                f"({', '.join(data['values'])})", field="data.present")
+        if name == "archetypes" and data.get("polarity"):
+            _check_polarity(data["links"], data["polarity"])
         entries = dict(self.entries)
         entries[name] = {**self.entries[name], key: dict(data)}
         return attrs.evolve(self, entries=entries)
+
+
+def _check_polarity(links: list[Mapping[str, Any]], polarity: str) -> None:
+    """An archetype's stated polarity is the product of its link signs: positive, reinforcing."""
+    negative = [f"{link['from']}->{link['to']}" for link in links if link["sign"] == "-"]
+    implied = "dampening" if len(negative) % 2 else "reinforcing"
+    if implied != polarity:
+        which = f"{len(negative)} negative link(s): {', '.join(negative)}" if negative else "no negative link"
+        raise InvalidEvent(f"the links make a {implied} loop ({which}; an odd number of negative links "
+                           f"dampens), not the {polarity} one it states", field="data.polarity")
 
 
 @cache

@@ -143,5 +143,8 @@ def _reason(error: fastjsonschema.JsonSchemaValueException, path: str) -> Invali
         word = "at least" if rule == "minimum" else "at most"
         return InvalidEvent(f"must be {word} {definition[rule]}", field=field)
     if rule == "anyOf":
+        if isinstance(value, dict):  # its keys, never its values (free text of a case)
+            return InvalidEvent(f"an object with the keys {', '.join(sorted(value)) or '(none)'} matches none of "
+                                "the allowed forms", field=field)
         return InvalidEvent(f"{value!r} matches none of the allowed forms", field=field)
     return InvalidEvent(re.sub(r"^data", field, str(error.message)), field=field)

@@ -73,6 +73,7 @@ def analyse_case(case: str, events: Sequence[Event], catalogue: Catalogue, setti
     cycles = enumerate_cycles(((edge.source, edge.target) for edge in graph.edges), settings.loop_bound,
                               Budget(settings.loop_budget, settings.loop_seconds))
     loops = classify(case, cycles.cycles, graph, pathway.steps, catalogue)
-    readings = compare_readings(case, pathway.steps, loops)
+    readings = compare_readings(case, pathway.steps, loops,
+                                {event.ref: event.recorded_by for event in live if event.type == "LoopCoded"})
     return CaseAnalysis(pathway, graph, loops, readings, cycles.beyond_bound, cycles.beyond_capped,
                         cycles.complete)

@@ -75,22 +75,28 @@ class Reading:
     case: str
     ref: str
     variables: tuple[str, ...]
-    polarity: str
+    polarity: str | None
     valence: str | None
     change: str | None
     matched: str | None
     agreement: Mapping[str, bool]
+    none: bool = False
+    """The reading that the case holds no loop: it agrees when none is computed (`agreement["none"]`)."""
+    note: str | None = None
+    recorded_by: str | None = None
+    """The coder who recorded the reading."""
 
     @property
     def status(self) -> str:
-        if self.matched is None:
+        if self.matched is None and not self.none:
             return "not-found"
         return "agrees" if all(self.agreement.values()) else "disagrees"
 
     def to_json(self) -> dict[str, Any]:
         return {"case": self.case, "ref": self.ref, "variables": list(self.variables), "polarity": self.polarity,
-                "valence": self.valence, "change": self.change, "matched": self.matched,
-                "agreement": dict(self.agreement), "status": self.status}
+                "valence": self.valence, "change": self.change, "none": self.none, "matched": self.matched,
+                "agreement": dict(self.agreement), "status": self.status, "note": self.note,
+                "recorded_by": self.recorded_by}
 
 
 def polarity_of(signs: Sequence[str]) -> str:
@@ -218,13 +224,20 @@ def _valence(variables: Sequence[str], net_from: _NetFrom, start: int, evidence:
     return "undetermined"
 
 
-def compare_readings(case: str, steps: Sequence[Step], loops: Sequence[Loop]) -> tuple[Reading, ...]:
-    """Each LoopCoded step beside the computed loop with the same cycle (or, failing that, variable set)."""
+def compare_readings(case: str, steps: Sequence[Step], loops: Sequence[Loop],
+                     coders: Mapping[str, str | None] | None = None) -> tuple[Reading, ...]:
+    """Each LoopCoded step beside the computed loop with the same cycle (or, failing that, variable set);
+    a `none` reading beside the case's loops (it agrees when there are none). `coders`: ref -> coder."""
     readings = []
+    coders = coders or {}
     for step in steps:
         if step.type != "LoopCoded":
             continue
         data = step.data
+        if data.get("none"):
+            readings.append(Reading(case, step.ref, (), None, None, None, None, {"none": not loops}, True,
+                                    data.get("note"), coders.get(step.ref)))
+            continue
         coded = tuple(data["variables"])
         match = next((loop for loop in loops if len(coded) > 1 and loop.variables == canonical(coded)), None)
         match = match or next((loop for loop in loops if set(loop.variables) == set(coded)), None)
@@ -236,5 +249,6 @@ def compare_readings(case: str, steps: Sequence[Step], loops: Sequence[Loop]) ->
                 if data.get(field) not in (None, "unknown"):
                     agreement[field] = getattr(match, field) == data[field]
         readings.append(Reading(case, step.ref, coded, data["polarity"], data.get("valence"), data.get("change"),
-                                match.id if match else None, agreement))
+                                match.id if match else None, agreement, False, data.get("note"),
+                                coders.get(step.ref)))
     return tuple(readings)

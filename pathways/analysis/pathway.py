@@ -253,6 +253,8 @@ def label_of(event: Event) -> str:
     if event.type == "LinkCoded":
         return f"link {data['from']} {data['sign']}> {data['to']}"
     if event.type == "LoopCoded":
+        if data.get("none"):
+            return "reading: no loop in the case"
         return f"reading: {' > '.join(data['variables'])} ({data['polarity']})"
     return event.type
 

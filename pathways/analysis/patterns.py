@@ -36,6 +36,8 @@ class Summary:
     """Loops whose polarity turned once they had closed, by their course (`reinforcing -> dampening`)."""
     turned_only: bool = False
     """Whether the loop counts are limited to the loops that turned (`summary --turned`)."""
+    unread: tuple[tuple[str, str], ...] = ()
+    """The computed loops no reading matches, as (case, loop id): the readings judged the other way."""
 
     @property
     def dampening_unfavourable_share(self) -> float:
@@ -44,7 +46,7 @@ class Summary:
     def agreement(self) -> dict[str, int]:
         counts = Counter(reading.status for reading in self.readings)
         return {"readings": len(self.readings), "agrees": counts["agrees"], "disagrees": counts["disagrees"],
-                "not-found": counts["not-found"]}
+                "not-found": counts["not-found"], "unread": len(self.unread)}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,7 @@ class Summary:
             "archetypes": self.archetypes,
             "transitions": [{"from": a, "to": b, "count": n} for a, b, n in self.transitions],
             "agreement": self.agreement(), "readings": [reading.to_json() for reading in self.readings],
+            "unread": [{"case": case, "loop": loop} for case, loop in self.unread],
             "turned": {"loops": sum(self.turned.values()), "by_direction": self.turned},
             "turned_only": self.turned_only,
         }
@@ -84,6 +87,7 @@ def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False) ->
     archetypes: Counter[str] = Counter()
     transitions: Counter[tuple[str, str]] = Counter()
     readings: list[Reading] = []
+    unread: list[tuple[str, str]] = []
     for analysis in analyses:
         cases += 1
         profile = analysis.pathway.profile
@@ -102,10 +106,12 @@ def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False) ->
         sequence = contact_sequence(analysis)
         transitions.update(zip(sequence, sequence[1:]))
         readings.extend(analysis.readings)
+        covered = {reading.matched for reading in analysis.readings}
+        unread.extend((profile.case, loop.id) for loop in analysis.loops if loop.id not in covered)
     return Summary(
         cases, loops, dict(sorted(classes.items())),
         *({key: dict(sorted(value.items())) for key, value in sorted(grouped[name].items())}
           for name in ("motive", "cohort", "regime")),
         with_du, dict(archetypes.most_common()),
         tuple(sorted(((a, b, n) for (a, b), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1]))),
-        tuple(readings), dict(sorted(turned.items())), turned_only)
+        tuple(readings), dict(sorted(turned.items())), turned_only, tuple(unread))

@@ -95,3 +95,20 @@ def correction_fields(case: str, options: Mapping[str, Any]) -> dict[str, Any]:
         field, parse = parsers.get(option, (option, None))
         fields[field] = parse(value) if parse else value
     return fields
+
+
+def loop_reading(*, variables: str | None, polarity: str | None, none: bool, **rest: Any) -> dict[str, Any]:
+    """A LoopCoded payload: a loop read (its variables in cycle order and its polarity), or with `none`
+    the reading that the case holds no loop (then only a note and whose account)."""
+    if none:
+        given = [flag for flag, value in (("--variables", variables), ("--polarity", polarity),
+                                          ("--valence", rest.get("valence")), ("--change", rest.get("change")))
+                 if value is not None]
+        if given:
+            raise InvalidEvent(f"a --none reading names no loop: leave out {', '.join(given)}", field=given[0])
+        return payload(none=True, note=rest.get("note"), account=rest.get("account"))
+    if variables is None or polarity is None:
+        flag = "--variables" if variables is None else "--polarity"
+        raise InvalidEvent("a reading needs --variables and --polarity (or --none: no loop in the case)", field=flag)
+    return payload(variables=[item.strip() for item in variables.split(",") if item.strip()], polarity=polarity,
+                   **rest)

@@ -64,7 +64,8 @@ def pseudonymise(analysis: CaseAnalysis, secret: bytes) -> CaseAnalysis:
     loops = tuple(attrs.evolve(loop, case=alias, closing_event=ref(loop.closing_event), opened_by=ref(loop.opened_by),
                                evidence=tuple(ref(r) for r in loop.evidence),
                                polarity_history=_years(loop.polarity_history)) for loop in analysis.loops)
-    readings = tuple(attrs.evolve(reading, case=alias, ref=ref(reading.ref)) for reading in analysis.readings)
+    readings = tuple(attrs.evolve(reading, case=alias, ref=ref(reading.ref), note=None, recorded_by=None)
+                     for reading in analysis.readings)
     return attrs.evolve(analysis, pathway=Pathway(profile, steps), graph=CausalGraph(edges), loops=loops,
                         readings=readings)
 

@@ -211,9 +211,10 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> st
         parts.append(f"<p>At least {len(analysis.loops)} loops: the enumeration stopped at its budget.</p>")
     if analysis.readings:
         parts += ["<h2>The researchers' readings beside the computed loops</h2>", _table(
-            ("reading", "cycle", "coded", "computed", "status"),
-            [(r.ref, " > ".join(r.variables), f"{r.polarity} {r.valence or ''} {r.change or ''}", r.matched or "-",
-              r.status) for r in analysis.readings])]
+            ("reading", "cycle", "coded", "computed", "status", "coder", "note"),
+            [(r.ref, " > ".join(r.variables) or "-",
+              "no loop" if r.none else f"{r.polarity} {r.valence or ''} {r.change or ''}", r.matched or "-",
+              r.status, r.recorded_by or "-", r.note or "") for r in analysis.readings])]
     return "\n".join(parts)
 
 
@@ -233,7 +234,15 @@ def _summary_body(summary: Summary) -> str:
     agreement = summary.agreement()
     parts += ["<h2>Agreement with the researchers' readings</h2>",
               f"<p>{agreement['agrees']} of {agreement['readings']} readings agree, {agreement['disagrees']} "
-              f"disagree, {agreement['not-found']} not found.</p>"]
+              f"disagree, {agreement['not-found']} not found; {agreement['unread']} computed loops are unread "
+              "(no reading covers them).</p>"]
+    if summary.readings:
+        parts += [_table(("case", "reading", "cycle", "computed", "status", "coder", "note"),
+                         [(r.case, r.ref, " > ".join(r.variables) or "no loop", r.matched or "-", r.status,
+                           r.recorded_by or "-", r.note or "") for r in summary.readings])]
+    if summary.unread:
+        parts += ["<h3>Computed loops no reading covers</h3>",
+                  _table(("case", "loop"), summary.unread)]
     return "\n".join(parts)
 
 

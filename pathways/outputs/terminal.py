@@ -31,6 +31,8 @@ def _summary(event: Event) -> str:
     if event.type == "ExpectationFormed":
         return ", ".join(f"{link['from']} -> {link['to']} ({link['sign']})" for link in data["links"])
     if event.type == "LoopCoded":
+        if data.get("none"):
+            return f"no loop in the case {data.get('note', '')}".strip()
         return f"{' -> '.join(data['variables'])}: {data['polarity']} {data.get('valence', '')}".strip()
     if event.type == "EventRetracted":
         return f"{data['ref']}: {data['reason']}"
@@ -97,14 +99,33 @@ def floor_note(analyses) -> Text:
 
 def readings_table(readings) -> Table:
     table = Table(title="the researchers' readings beside the computed loops")
-    for column in ("case", "reading", "cycle", "coded", "computed", "status"):
+    for column in ("case", "reading", "cycle", "coded", "computed", "status", "coder", "note"):
         table.add_column(column, overflow="fold")
     for reading in readings:
-        coded = f"{reading.polarity} {reading.valence or ''} {reading.change or ''}".strip()
+        coded = "no loop" if reading.none else f"{reading.polarity} {reading.valence or ''} {reading.change or ''}".strip()
         style = {"agrees": "green", "disagrees": "red", "not-found": "yellow"}[reading.status]
         wrong = [field for field, ok in reading.agreement.items() if not ok]
-        table.add_row(reading.case, reading.ref, " > ".join(reading.variables), coded, reading.matched or "-",
-                      Text(reading.status + (f" ({', '.join(wrong)})" if wrong else ""), style=style))
+        table.add_row(reading.case, reading.ref, " > ".join(reading.variables) or "-", coded, reading.matched or "-",
+                      Text(reading.status + (f" ({', '.join(wrong)})" if wrong else ""), style=style),
+                      reading.recorded_by or "-", Text(reading.note or ""))
+    return table
+
+
+UNREAD_CASES = 50
+
+
+def unread_table(unread) -> Table:
+    """The computed loops no reading matches, by case (the first UNREAD_CASES cases; --json has all)."""
+    by_case: dict[str, list[str]] = {}
+    for case, loop in unread:
+        by_case.setdefault(case, []).append(loop)
+    more = len(by_case) - UNREAD_CASES
+    table = Table(title=f"computed loops no reading covers: {len(unread)}",
+                  caption=f"... and {more} more cases (summary --json lists them all)" if more > 0 else None)
+    table.add_column("case")
+    table.add_column("loops", overflow="fold")
+    for case, loops in list(by_case.items())[:UNREAD_CASES]:
+        table.add_row(case, ", ".join(loops))
     return table
 
 
@@ -192,11 +213,13 @@ def summary_view(summary):
              _class_table("loops by arrival cohort", "cohort", summary.by_cohort),
              _class_table("loops by the regime in force when they closed", "regime", summary.by_regime),
              archetypes, transitions]
-    if summary.readings:
+    if summary.readings or summary.unread:
         agreement = summary.agreement()
-        parts += [readings_table(summary.readings),
-                  Text(f"agreement: {agreement['agrees']} of {agreement['readings']} readings agree, "
-                       f"{agreement['disagrees']} disagree, {agreement['not-found']} not found", style="bold")]
+        parts += [readings_table(summary.readings)] if summary.readings else []
+        parts += [unread_table(summary.unread)] if summary.unread else []
+        parts += [Text(f"agreement: {agreement['agrees']} of {agreement['readings']} readings agree, "
+                       f"{agreement['disagrees']} disagree, {agreement['not-found']} not found; "
+                       f"{agreement['unread']} computed loops unread", style="bold")]
     return Group(*parts)
 
 

@@ -45,7 +45,8 @@ TABLES: dict[str, dict[str, Any]] = {
                           "evidence": str, "opened_by": str, "confidence": str, "polarity_history": str},
               "pk": ("case", "id")},
     "loop_readings": {"columns": {"case": str, "ref": str, "variables": str, "polarity": str, "valence": str,
-                                  "change": str, "matched": str, "agreement": str}, "pk": ("case", "ref")},
+                                  "change": str, "matched": str, "agreement": str, "none": int, "note": str,
+                                  "recorded_by": str}, "pk": ("case", "ref")},
 }
 ORDER: dict[str, Callable[[tuple], Any]] = {
     "pathway_steps": lambda row: row[1],                                   # ord
@@ -53,7 +54,7 @@ ORDER: dict[str, Callable[[tuple], Any]] = {
     "loops": lambda row: (row[8], row[1]),                                 # closing_order, id
     "loop_readings": lambda row: (int(row[1].rsplit("#", 1)[-1]) if "#" in row[1] else 0, row[1]),  # version
 }
-FORMAT = 3
+FORMAT = 4
 """What the rows hold and how (bumped when that changes without the columns changing): tables
 written under another format are rebuilt, like tables built with other settings."""
 STATE_TABLE = "projection_state"
@@ -92,7 +93,7 @@ def assemble(profile: Sequence[Any], steps: Sequence[tuple], edges: Sequence[tup
         Pathway(Profile(case, origin, arrival, motive, opener(case, notes), cohort, events, retracted),
                 _steps(steps, opener)),
         CausalGraph(tuple(_edge(row) for row in edges)),
-        tuple(_loop(row) for row in loops), tuple(_reading(row) for row in readings), beyond, bool(capped),
+        tuple(_loop(row) for row in loops), tuple(_reading(row, opener) for row in readings), beyond, bool(capped),
         bool(complete))
 
 
@@ -120,7 +121,8 @@ def rows(analysis: CaseAnalysis, seal: Seal) -> dict[str, list[tuple]]:
                    dumps(l.evidence), l.opened_by, dumps(l.confidence),
                    None if l.polarity_history is None else dumps(l.polarity_history)) for l in analysis.loops],
         "loop_readings": [(case, r.ref, dumps(r.variables), r.polarity, r.valence, r.change, r.matched,
-                           dumps(r.agreement)) for r in analysis.readings],
+                           dumps(r.agreement), int(r.none), seal(case, r.note), r.recorded_by)
+                          for r in analysis.readings],
     }
 
 
@@ -163,6 +165,7 @@ def _loop(row: Sequence[Any]) -> Loop:
                 closing_order, opened_by, json.loads(confidence), None if history is None else _tuple(history))
 
 
-def _reading(row: Sequence[Any]) -> Reading:
-    case, ref, variables, polarity, valence, change, matched, agreement = row
-    return Reading(case, ref, _tuple(variables), polarity, valence, change, matched, json.loads(agreement))
+def _reading(row: Sequence[Any], opener: Seal) -> Reading:
+    case, ref, variables, polarity, valence, change, matched, agreement, none, note, recorded_by = row
+    return Reading(case, ref, _tuple(variables), polarity, valence, change, matched, json.loads(agreement),
+                   bool(none), opener(case, note), recorded_by)

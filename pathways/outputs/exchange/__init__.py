@@ -11,10 +11,12 @@ FORMATS = ("jsonl", "csv", "xes", "spell", "sts", "graphml", "xmile")
 EVENT_FORMATS = ("jsonl", "csv")
 
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import IO
 
 from events.ingest import readers as event_io
-from events.envelope import case_stream
+from events.envelope import CATALOGUE_STREAM, Event, case_stream
+from events.rules import usage
 from events.errors import PathwaysError
 from events.store import EventStore
 
@@ -38,6 +40,11 @@ def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, cas
         raise PathwaysError("--pooled goes with --format graphml", field="--pooled")
     if fmt in EVENT_FORMATS:
         events = store.read(streams=[case_stream(case)] if case else None, raw=True, live=True)
+        if case is not None:  # with the project's own keys it uses, so that it imports anywhere
+            events = list(events)
+            keys = usage.used_by(store.registry, events)
+            carried = usage.definitions_for(store.read(streams=[CATALOGUE_STREAM], raw=True), keys)
+            events = chain((_Carried(*event) for event in carried), events)
         if secret is not None:
             return _write_pseudonymised(fmt, events, secret, out)
         return (event_io.write_jsonl if fmt == "jsonl" else event_io.write_csv)(events, out)
@@ -64,6 +71,16 @@ def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, cas
 
 
 XML_FORMATS = ("xes", "graphml", "xmile")
+
+
+class _Carried(Event):
+    """A project's definition carried by a per-case export: without its place in the catalogue stream
+    (the other definitions stay behind), so that it imports after whatever the target holds."""
+
+    __slots__ = ()
+
+    def envelope(self) -> dict:
+        return {**Event.envelope(self), "version": None}
 
 
 def _write_pseudonymised(fmt: str, events: Iterator, secret: bytes, out: IO[str]) -> int:
