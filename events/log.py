@@ -193,12 +193,7 @@ class EventLog:
     def read(self, *, streams: Sequence[str] | None = None, after: int = 0, until: int | None = None,
              recorded_before: str | None = None, by_stream: bool = False, raw: bool = False,
              keyless: bool = False, live: bool = False) -> Iterator[Event]:
-        """Events (upcast to their newest schema, or with `raw` in their stored schema version: what an
-        export must carry so that it imports again with the same hashes), optionally filtered; in log
-        order, or with `by_stream` grouped by stream in version order (one index scan, for projections).
-        Sealed payloads are decrypted; with `keyless`, one that cannot be (an erased case, or no key
-        file) comes as an event marked `sealed` with empty data instead of an error; with `live`, the
-        events of erased cases are left out (`reading.py`)."""
+        """Events, filtered, in log order or grouped by stream (`reading.read_events` says how)."""
         return read_events(self, streams=streams, after=after, until=until, recorded_before=recorded_before,
                            by_stream=by_stream, raw=raw, keyless=keyless, live=live)
 

@@ -7,6 +7,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from pathways.analysis.loops import strong_components
+
 PACKAGES = ("events", "pathways", "schemas")
 
 
@@ -62,40 +64,10 @@ def import_graph(root: Path) -> dict[str, set[str]]:
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The import circles: strongly connected groups of more than one module (Tarjan), each sorted."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for target in sorted(graph.get(node, ())):
-            if target not in graph:
-                continue
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in on_stack:
-                low[node] = min(low[node], index[target])
-        if low[node] == index[node]:
-            group = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.append(member)
-                if member == node:
-                    break
-            if len(group) > 1 or node in graph.get(node, ()):
-                found.append(sorted(group))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
+    """The import circles: strongly connected groups of more than one module, each sorted (the
+    engine's own Tarjan, `pathways.analysis.loops.strong_components`, on the project's modules)."""
+    successors = {module: {t for t in targets if t in graph} for module, targets in graph.items()}
+    return sorted(sorted(group) for group in strong_components(successors) if len(group) > 1)
 
 
 def oversized(root: Path, *, classes: int, functions: int, module_lines: int,
