@@ -606,7 +606,7 @@ def import_(
     fmt: Annotated[Optional[str], typer.Option("--format", help="jsonl or csv (default: by file suffix).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, write nothing.")] = False,
     map_file: Annotated[Optional[Path], typer.Option("--map", help=".qdpx: a TOML file mapping the project's own codes and case variables onto the pathways codebook.")] = None,
-    sync: Annotated[bool, typer.Option("--sync", help=".qdpx: retract the events of selections gone from the project.")] = False,
+    sync: Annotated[bool, typer.Option("--sync", help=".qdpx: amend the events of selections whose codes changed, retract those of selections gone from the project.")] = False,
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Import events from a file: one transaction, all or nothing."""

@@ -252,7 +252,7 @@ def test_sync_retracts_a_selection_gone_from_the_project(tmp_path):
     assert cli.json("show", "ir-1995")["profile"]["retracted"] == 1
 
 
-def test_a_changed_selection_is_refused_naming_it(tmp_path):
+def test_a_changed_selection_is_refused_naming_it_and_amended_with_sync(tmp_path):
     project = Qdpx()
     user = project.user("anna")
     source = project.source("interview", ["The IND refused my permit."])
@@ -263,10 +263,15 @@ def test_a_changed_selection_is_refused_naming_it(tmp_path):
     cli.ok("import", str(project.write(tmp_path / "p.qdpx")))
     project.sources[source]["selections"][0]["codes"].append("pathways/perceived/unfavourable")
     project.write(tmp_path / "p.qdpx")
-    for args in ((), ("--sync",)):
-        result = cli.run("import", str(tmp_path / "p.qdpx"), *args)
-        assert result.exit_code == 1 and guid in result.stderr and "changed since it was imported" in result.stderr
+    result = cli.run("import", str(tmp_path / "p.qdpx"))
+    assert result.exit_code == 1 and guid in result.stderr and "changed since it was imported" in result.stderr
     assert len(cli.log()) == 2
+    assert cli.json("import", str(tmp_path / "p.qdpx"), "--sync")["appended"] == 1
+    correction = cli.log()[-1]
+    assert correction["type"] == "EventAmended" and correction["data"]["reason"] == "its codes changed in p.qdpx"
+    step = cli.json("show", "ir-1995")["steps"][0]
+    assert (step["ref"], step["perceived"], step["actor"]) == ("ir-1995#2", "unfavourable", "ind")
+    assert cli.json("import", str(tmp_path / "p.qdpx"), "--sync")["appended"] == 0  # as it stands now
 
 
 # -- inspect ----------------------------------------------------------------------------------------

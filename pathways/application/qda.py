@@ -15,6 +15,7 @@ import attrs
 from events.ingest import readers as event_io
 from events.envelope import Event, case_stream
 from events.errors import Conflict, InvalidEvent, PathwaysError
+from events.rules.corrections import corrected
 from events.store import EventStore
 
 from pathways.refi import mapping as code_map
@@ -118,6 +119,7 @@ def _new_records(store: EventStore, conversion: Conversion, stored: dict[str, Ev
     is not opened again; a selection already imported (or exported by pathways from this log) is
     skipped while its codes are the same, and refused when they changed (with --sync, amended)."""
     known = _known(stored)
+    newest = _as_they_stand(stored)
     records, whence, changed, alias, skipped = [], [], [], {}, 0
     for record, who in zip(conversion.records, conversion.whence):
         if record["type"] == "CaseOpened":
@@ -126,12 +128,13 @@ def _new_records(store: EventStore, conversion: Conversion, stored: dict[str, Ev
                 whence.append(who)
             continue
         before = stored.get(record["event_id"]) or known.get(record["meta"]["refi"]["selection"])
+        before = newest.get(before.event_id, before) if before is not None else None
         if before is None:
             records.append(record)
             whence.append(who)
         elif _coding(before.type, before.occurred, before.data) != \
                 _coding(record["type"], record.get("occurred"), record["data"]):
-            changed.append((record, who))
+            changed.append((record, who, before))
         else:
             alias[record["event_id"]] = before.event_id
             skipped += 1
@@ -139,9 +142,11 @@ def _new_records(store: EventStore, conversion: Conversion, stored: dict[str, Ev
         more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
         raise Conflict(f"{changed[0][1]}: its codes changed since it was imported{more}; "
                        "`--sync` amends changed selections", file=str(path))
-    if changed:
-        amend(store, changed, path)
-    return [_aliased(record, alias) for record in records], whence, skipped
+    records = [_aliased(record, alias) for record in records]
+    for record, who, before in changed:
+        records.append(amendment(store, _aliased(record, alias), before, path))
+        whence.append(who)
+    return records, whence, skipped
 
 
 def _known(stored: dict[str, Event]) -> dict[str, Event]:
@@ -172,13 +177,27 @@ def _aliased(record: dict[str, Any], alias: dict[str, str]) -> dict[str, Any]:
     return {**record, "data": data}
 
 
-def amend(store: EventStore, changed: list[tuple[dict[str, Any], str]], path: Path) -> None:
+def amendment(store: EventStore, record: dict[str, Any], before: Event, path: Path) -> dict[str, Any]:
     """The amend half of `--sync`: a selection whose codes changed becomes an `EventAmended` of its
-    event. That event type is not in this version of pathways yet, so a changed selection is refused
-    here, naming it: nothing is written."""
-    raise Conflict(f"{changed[0][1]}: changed since it was imported, and amending an event (EventAmended) is not "
-                   "available in this version: retract it with `pathways retract` and import again",
-                   file=str(path))
+    event, the reason naming the project file; the event keeps its ref and what cites it."""
+    data = {"ref": before.event_id, "type": before.type, "schema_version": store.registry.latest(before.type),
+            "data": record["data"], "reason": f"its codes changed in {path.name}"}
+    if record.get("occurred") != before.occurred and record.get("occurred") is not None:
+        data["occurred"] = record["occurred"]
+    return {"type": "EventAmended", "case": before.case, "data": data, "recorded_by": record.get("recorded_by"),
+            "meta": {"refi": record["meta"]["refi"]}}
+
+
+def _as_they_stand(stored: dict[str, Event]) -> dict[str, Event]:
+    """The stored events by id, each amended one as its newest correction says (case by case)."""
+    by_case: dict[str, list[Event]] = {}
+    for event in stored.values():
+        by_case.setdefault(event.stream, []).append(event)
+    newest = {}
+    for events in by_case.values():
+        for event in corrected(sorted(events, key=lambda e: e.version))[0]:
+            newest[event.event_id] = event
+    return newest
 
 
 def _retractions(project: Project, conversion: Conversion, stored: dict[str, Event],
