@@ -805,7 +805,7 @@ def render(
     all_cases: Annotated[bool, typer.Option("--all", help="Every case.")] = False,
     case_map: Annotated[bool, typer.Option("--map", help="The cross-case map of contact kinds.")] = False,
     kind: Annotated[str, typer.Option(help="pathway, loops or both.")] = "both",
-    fmt: Annotated[str, typer.Option("--format", help="svg (default), dot; png and pdf need a system Graphviz.")] = "svg",
+    fmt: Annotated[str, typer.Option("--format", help="svg (default), pdf, png (144 dpi) or dot; none needs a system Graphviz.")] = "svg",
     out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("diagrams"),
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
     as_of: AsOfOption = None, account: AccountsOption = None, reset_years: ResetOption = 3,
@@ -828,10 +828,12 @@ def render(
         diagrams.append(files.map_diagram(summarise(found).transitions, catalogue))
     with _progress("rendering", len(diagrams)) as advance:
         paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance)
+    renderer = None if fmt == "dot" else engine.renderer_name()  # DOT source is written, not laid out
     if as_json:
-        _print_json({"files": [str(path) for path in paths], "renderer": engine.renderer_name()})
+        _print_json({"files": [str(path) for path in paths], "renderer": renderer})
     else:
-        typer.echo(f"wrote {len(paths)} file(s) to {out}/ with the {engine.renderer_name()} renderer")
+        typer.echo(f"wrote {len(paths)} file{'' if len(paths) == 1 else 's'} to {out}/"
+                   + (f" with the {renderer} renderer" if renderer else ""))
 
 
 def _project_secret(db: str) -> bytes:

@@ -104,12 +104,65 @@ def test_user_text_is_escaped_for_dot_and_svg(db):
         assert piece in text
 
 
-def test_png_without_system_graphviz_is_a_clear_error(cli, tmp_path):
+def _svg_size(svg: bytes) -> tuple[float, float]:
+    root = ET.fromstring(svg)
+    return float(root.get("width").removesuffix("pt")), float(root.get("height").removesuffix("pt"))
+
+
+def test_pdf_and_png_without_system_graphviz(cli, tmp_path):
+    """No `dot` on PATH (the fixture): PDF and PNG still come, one page a figure in the figure's size."""
+    import shutil
+    import struct
+
+    import pymupdf
+
+    assert shutil.which("dot") is None
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig4"])))
+    cli.ok("render", "fig4", "--format", "svg", "--out", str(tmp_path / "svg"))
+    for fmt in ("pdf", "png"):
+        written = cli.json("render", "fig4", "--format", fmt, "--out", str(tmp_path / fmt))
+        assert written["renderer"] == "embedded (WebAssembly)"
+        assert sorted(Path(p).name for p in written["files"]) == [f"fig4-loops.{fmt}", f"fig4-pathway.{fmt}"]
+    for stem in ("fig4-loops", "fig4-pathway"):
+        width, height = _svg_size((tmp_path / "svg" / f"{stem}.svg").read_bytes())
+        pdf = (tmp_path / "pdf" / f"{stem}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF-")
+        with pymupdf.open(stream=pdf, filetype="pdf") as document:
+            assert document.page_count == 1
+            page = document[0]
+            assert (round(page.rect.width), round(page.rect.height)) == (round(width), round(height))
+            fonts = page.get_fonts()
+            assert fonts and all(font[1] != "n/a" for font in fonts)  # each font has its file embedded
+        png = (tmp_path / "png" / f"{stem}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        pixels = struct.unpack(">II", png[16:24])
+        assert pixels == (round(width * 2), round(height * 2))  # 144 dpi: twice the SVG's points
+        at = png.index(b"pHYs")  # and the PNG says so, so it prints at the figure's size
+        assert struct.unpack(">IIB", png[at + 4:at + 13]) == (5669, 5669, 1)  # 144 dpi in pixels a metre
+    with pymupdf.open(stream=(tmp_path / "pdf" / "fig4-loops.pdf").read_bytes(), filetype="pdf") as document:
+        words = document[0].get_text()
+    assert "R1" in words and "R2" in words  # the loop labels (inside Graphviz's tooltip links) are drawn
+
+
+def test_a_failed_render_leaves_no_folder(cli, tmp_path, monkeypatch):
+    from pathways.render import files
+
     cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"])))
-    result = cli.run("render", "fig1", "--format", "png", "--out", str(tmp_path / "d"))
-    assert result.exit_code == 2
-    assert "needs a system Graphviz" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "d" / "fig1-pathway.png").exists()
+
+    def broken(graph, fmt):
+        raise RuntimeError("embedded Graphviz failed: test")
+
+    monkeypatch.setattr(files, "render", broken)
+    result = cli.run("render", "fig1", "--format", "png", "--out", str(tmp_path / "d" / "figures"))
+    assert result.exit_code == 4 and "embedded Graphviz failed" in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_dot_format_names_no_renderer(cli, tmp_path):
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"])))
+    said = cli.ok("render", "fig1", "--kind", "loops", "--format", "dot", "--out", str(tmp_path / "d"))
+    assert said.strip() == f"wrote 1 file to {tmp_path / 'd'}/"
+    assert cli.json("render", "fig1", "--format", "dot", "--out", str(tmp_path / "d"), "--force")["renderer"] is None
 
 
 def test_render_command_writes_named_files_and_refuses_to_overwrite(cli, tmp_path):

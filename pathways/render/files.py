@@ -47,15 +47,17 @@ def write_diagrams(diagrams: Sequence[tuple[str, graphviz.Digraph]], out: Path, 
         if existing:
             raise PathwaysError(f"{existing[0]} exists ({len(existing)} file(s) would be overwritten; use --force)",
                                 field="--out")
+    rendered = []
+    for _, diagram in diagrams:  # all rendered before the folder is made: a failure leaves nothing behind
+        rendered.append(render(diagram, fmt))
+        if progress:
+            progress(1)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PathwaysError(f"cannot create {out}: {error.strerror}", field="--out") from None
-    for path, (_, diagram) in zip(paths, diagrams):
-        data = render(diagram, fmt)
+    for path, data in zip(paths, rendered):
         partial = path.with_name(f".{path.name}.partial")
         partial.write_bytes(data)
         os.replace(partial, path)
-        if progress:
-            progress(1)
     return paths
