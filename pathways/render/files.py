@@ -14,23 +14,37 @@ from events.errors import PathwaysError
 from ..analysis import CaseAnalysis
 from ..patterns import ABSENCE
 from .diagrams import case_map, loop_diagram, pathway_diagram
-from .engine import positions, render
+from ..classify import Loop
+from .engine import layout, render
+from .placement import parse_layout, place
 
 KINDS = {"pathway": ("pathway",), "loops": ("loops",), "both": ("pathway", "loops")}
 
 
-def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalogue
+def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalogue, *, each_loop: bool = False
                   ) -> Iterable[tuple[str, graphviz.Digraph]]:
-    """(file stem, diagram) for each case and requested kind."""
+    """(file stem, diagram) for each case and requested kind; with `each_loop`, one loop diagram per loop
+    (CASE-loop-R1, ...) instead of the case's whole diagram."""
     if kind not in KINDS:
         raise PathwaysError(f"unknown kind '{kind}' (use pathway, loops or both)", field="--kind")
     for analysis in analyses:
         for part in KINDS[kind]:
             if part == "pathway":
                 yield f"{analysis.case}-pathway", pathway_diagram(analysis, catalogue)
+            elif each_loop:
+                for loop in analysis.loops:
+                    yield f"{analysis.case}-loop-{loop.id}", loop_figure(analysis, catalogue, loop)
             else:
-                first = positions(loop_diagram(analysis, catalogue, markers=False))
-                yield f"{analysis.case}-loops", loop_diagram(analysis, catalogue, positions=first)
+                yield f"{analysis.case}-loops", loop_figure(analysis, catalogue)
+
+
+def loop_figure(analysis: CaseAnalysis, catalogue: Catalogue, only: Loop | None = None) -> graphviz.Digraph:
+    """The loop diagram in two passes: a layout with the labels on springs (so it leaves them room), then
+    the signs and labels placed in it by rule, everything else kept where it was."""
+    first = parse_layout(layout(loop_diagram(analysis, catalogue, only=only)), keep=lambda name: name.startswith("v_"))
+    loops = [only] if only else analysis.loops
+    placed = place(first, [(loop.id, [f"v_{v}" for v in loop.variables]) for loop in loops])
+    return loop_diagram(analysis, catalogue, placed=placed, only=only)
 
 
 def map_diagram(transitions: Sequence[tuple[str, str, int]], catalogue: Catalogue) -> tuple[str, graphviz.Digraph]:
