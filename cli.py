@@ -12,6 +12,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from events.errors import INTERNAL_EXIT, PathwaysError, StorageError
+from pathways.wording import plural
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Reconstruct migrants' integration pathways and their feedback loops from coded contacts.")
@@ -82,7 +83,7 @@ def _interrupted() -> str:
     import of a file without event ids would append it twice)."""
     kept = sum(store.committed_events for store in _OPENED)
     if kept:
-        return (f"interrupted after {kept} event(s) were committed: they are kept (see `pathways log`); "
+        return (f"interrupted after {plural(kept, 'event')} {'was' if kept == 1 else 'were'} committed: they are kept (see `pathways log`); "
                 "nothing after them was written")
     return "interrupted: nothing of the unfinished command was written"
 
@@ -157,7 +158,7 @@ def init(
         count, where, sealed = store.last_position(), store.path, store.sealed
         keys = store.log.keyring().where
     kind = f"sealed; keys in {keys}: back them up with `pathways keys backup FILE`" if sealed else "open"
-    typer.echo(f"{'database exists' if existed else 'created'}: {where} ({count} events, {kind})")
+    typer.echo(f"{'database exists' if existed else 'created'}: {where} ({plural(count, 'event')}, {kind})")
 
 
 @app.command()
@@ -178,9 +179,9 @@ def forget(
                      "keys_destroyed": done.keys_destroyed, "already_erased": done.already, "note": done.note})
         return
     said = (f"case {case} was already erased (position {done.position})" if done.already else
-            f"erased case {case}: CaseForgotten at position {done.position}; its {done.events - 1} events can no "
+            f"erased case {case}: CaseForgotten at position {done.position}; its {plural(done.events - 1, 'event')} can no "
             "longer be read")
-    typer.echo(f"{said}; {done.keys_destroyed} key(s) destroyed, its rows removed from every table")
+    typer.echo(f"{said}; {plural(done.keys_destroyed, 'key')} destroyed, its rows removed from every table")
     if done.note:
         typer.echo(f"note: {done.note}", err=True)
 
@@ -196,7 +197,7 @@ def keys_backup(
 
     with _store(db, create=False) as store:
         count = keybackup.backup(store, file)
-    typer.echo(f"wrote {count} case key(s) to {file}; keep it as safe as the key file, apart from the log")
+    typer.echo(f"wrote {plural(count, 'case key')} to {file}; keep it as safe as the key file, apart from the log")
 
 
 @keys_app.command("restore")
@@ -210,10 +211,10 @@ def keys_restore(
 
     with _store(db, create=False) as store:
         restored = keybackup.restore(store, file)
-    typer.echo(f"restored {restored.keys} case key(s) from {file}"
+    typer.echo(f"restored {plural(restored.keys, 'case key')} from {file}"
                + (f"; {restored.erased} belonged to cases erased since the backup and were destroyed again"
                   if restored.erased else "")
-               + (f"; {restored.missing} case(s) of the log have no key in it (opened after the backup): they "
+               + (f"; {plural(restored.missing, 'case')} of the log {'has' if restored.missing == 1 else 'have'} no key in it (opened after the backup): they "
                   "cannot be read" if restored.missing else ""))
 
 
@@ -515,7 +516,7 @@ def import_(
                      "first_position": report.first_position, "last_position": report.last_position})
     else:
         verb = "would import" if dry_run else "imported"
-        typer.echo(f"{verb} {report.appended} events from {file}"
+        typer.echo(f"{verb} {plural(report.appended, 'event')} from {file}"
                    + (f" ({report.skipped} already stored, skipped" if report.skipped else "")
                    + (f"; {report.other_coder} of them stored under another recorded_by, kept as stored"
                       if report.other_coder else "")
@@ -567,7 +568,7 @@ def log(
 
         console, events, shown = _console(), store.read(streams=streams, keyless=True), 0
         while page := list(islice(events, min(500, limit - shown) if limit else 500)):
-            console.print(views.log_table(page, first=shown))  # a page at a time: memory stays flat
+            console.print(views.log_table(page, first=shown, case=case))  # a page at a time: memory stays flat
             shown += len(page)
             if limit and shown >= limit:
                 break
@@ -595,7 +596,7 @@ def copy(
     if as_json:
         _print_json({"copied": report.appended, "head": str(heads[1])})
     else:
-        typer.echo(f"copied {report.appended} events; both ends verify, head {heads[1]}")
+        typer.echo(f"copied {plural(report.appended, 'event')}; both ends verify, head {heads[1]}")
 
 
 @app.command()
@@ -627,10 +628,10 @@ def verify(
         _print_json({"ok": report.ok, "checked": report.checked,
                      "broken_position": report.broken_position, "reason": report.reason})
     elif report.ok:
-        typer.echo(f"ok: {report.checked} events, hash chain intact")
+        typer.echo(f"ok: {plural(report.checked, 'event')}, hash chain intact")
     else:
         where = f"position {report.broken_position}: " if report.broken_position else ""
-        typer.echo(f"broken: {where}{report.reason} ({report.checked} events verified before it)", err=True)
+        typer.echo(f"broken: {where}{report.reason} ({plural(report.checked, 'event')} verified before it)", err=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -678,7 +679,7 @@ def rebuild(reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: 
     if as_json:
         _print_json({"cases": result.cases, "position": result.position, "seconds": round(seconds, 3)})
     else:
-        typer.echo(f"rebuilt {result.cases} cases up to position {result.position} in {seconds:.2f}s")
+        typer.echo(f"rebuilt {plural(result.cases, 'case')} up to position {result.position} in {seconds:.2f}s")
 
 
 @app.command()

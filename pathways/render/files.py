@@ -13,6 +13,7 @@ from events.errors import PathwaysError
 
 from ..analysis import CaseAnalysis
 from ..patterns import ABSENCE
+from ..wording import plural
 from .diagrams import case_map, loop_diagram, pathway_diagram
 from ..classify import Loop
 from .engine import layout, render
@@ -59,7 +60,7 @@ def write_diagrams(diagrams: Sequence[tuple[str, graphviz.Digraph]], out: Path, 
     if not force:
         existing = [path for path in paths if path.exists()]
         if existing:
-            raise PathwaysError(f"{existing[0]} exists ({len(existing)} file(s) would be overwritten; use --force)",
+            raise PathwaysError(f"{existing[0]} exists ({plural(len(existing), 'file')} would be overwritten; use --force)",
                                 field="--out")
     rendered = []
     for _, diagram in diagrams:  # all rendered before the folder is made: a failure leaves nothing behind
