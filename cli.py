@@ -874,7 +874,9 @@ def report(
                         catalogue, head, note="; ".join(filter(None, said)) or None)
     with _progress("writing the report", len(found) + 5) as advance:
         pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance)
-    typer.echo(f"wrote {len(pages)} pages to {out}/ (open {out / 'index.html'})")
+    figures = sum(1 for page in pages if page.suffix == ".svg")
+    typer.echo(f"wrote {plural(len(pages) - figures, 'page')} and {plural(figures, 'figure')} to {out}/ "
+               f"(open {out / 'index.html'})")
 
 
 # -- exchange ------------------------------------------------------------------------------------

@@ -263,5 +263,5 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, list):
         return ", ".join(_cell(item) if not isinstance(item, dict) else
-                         f"{item.get('from')} {item.get('sign')}> {item.get('to')}" for item in value)
+                         f"{item.get('from')} ─{item.get('sign')}→ {item.get('to')}" for item in value)
     return str(value)

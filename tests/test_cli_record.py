@@ -63,9 +63,9 @@ def test_expect_version_guards_a_stale_writer(cli):
 def test_import_dry_run_writes_nothing(cli, tmp_path):
     path = write_jsonl(tmp_path / "in.jsonl", [
         {"type": "CaseOpened", "case": "x", "data": {"origin": "TR", "motive": "family"}}])
-    assert "would import 1 events" in cli.ok("import", str(path), "--dry-run")
+    assert "would import 1 event from" in cli.ok("import", str(path), "--dry-run")
     assert cli.log() == []
-    assert "imported 1 events" in cli.ok("import", str(path))
+    assert "imported 1 event from" in cli.ok("import", str(path))
 
 
 def test_reimport_of_an_exported_log_is_a_no_op(cli, tmp_path):
