@@ -730,20 +730,25 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, ac
             db: DbOption = DEFAULT_DB) -> None:
     """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; transitions; agreement;
     the top of the leverage ranking."""
+    from pathways.casekinds import split_cases
     from pathways.leverage import TOP, leverage
     from pathways.patterns import summarise
 
     found = _analyses(db, _settings(reset_years, loop_bound), as_of=as_of, recorded_before=recorded_before,
                       account=account)
-    result, ranked = summarise(found), leverage(found)
+    studied, vignettes = split_cases(found)  # shares over the study cases, as the demo's headline counts them
+    result, ranked = summarise(studied), leverage(studied)
     if as_json:
-        _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP)})
+        _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP), "vignettes": len(vignettes)})
         return
     from pathways import views
 
     console = _console()
     console.print(views.summary_view(result))
     console.print(views.leverage_view(ranked, top=TOP))
+    if vignettes:
+        console.print(f"{plural(len(vignettes), 'street-level vignette')} (every contact in a caseworker's account) "
+                      "not counted as cases here; their contacts count in `pathways discretion`")
 
 
 @app.command()
@@ -855,6 +860,7 @@ def report(
 ) -> None:
     """Write a static HTML report to read and share: cases, pathways and loop diagrams, quotes, loops across
     cases, leverage, the discretion truth table, the case map. Opens from the file system; no network."""
+    from pathways.casekinds import split_cases
     from pathways.discretion import discretion as truth_table
     from pathways.leverage import leverage
     from pathways.patterns import summarise
@@ -870,7 +876,8 @@ def report(
         found = [strip(analysis, secret) for analysis in found]
     said = [f"as of {as_of}" if as_of else None, f"accounts: {account}" if account else None,
             "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]
-    contents = Contents(found, summarise(found), leverage(found), truth_table(found, catalogue.conditions()),
+    studied = split_cases(found)[0]  # the shares over the study cases, as `summary` gives them
+    contents = Contents(found, summarise(studied), leverage(studied), truth_table(found, catalogue.conditions()),
                         catalogue, head, note="; ".join(filter(None, said)) or None)
     with _progress("writing the report", len(found) + 5) as advance:
         pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance)

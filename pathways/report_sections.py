@@ -7,24 +7,9 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from .analysis import CaseAnalysis
+from .casekinds import split_cases
 from .discretion import Discretion
 from .discretion import discretion as truth_table
-
-STREET_LEVEL = "caseworker"
-"""The account of a street-level bureaucrat's story about a client."""
-
-
-def is_vignette(analysis: CaseAnalysis) -> bool:
-    """A street-level vignette: every contact of the case told in a caseworker's account (a study case is
-    the migrant's own, or the researchers', account)."""
-    contacts = [step for step in analysis.pathway.steps if step.type == "ContactRecorded"]
-    return bool(contacts) and all(step.account == STREET_LEVEL for step in contacts)
-
-
-def split_cases(analyses: Sequence[CaseAnalysis]) -> tuple[list[CaseAnalysis], list[CaseAnalysis]]:
-    """(study cases, street-level vignettes), each in the order given."""
-    return ([a for a in analyses if not is_vignette(a)], [a for a in analyses if is_vignette(a)])
-
 
 def index_sections(analyses: Sequence[CaseAnalysis], table: Callable[[list[CaseAnalysis]], str]) -> str:
     """Study cases first, then the vignettes, each under its own heading; `table` draws one group."""
