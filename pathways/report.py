@@ -38,7 +38,7 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .55rem; text-align: le
 th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .favourable { color: var(--fav); } .unfavourable { color: var(--unf); } .undetermined { color: var(--muted); }
 figure { margin: 1rem 0; } figure svg { max-width: none; height: auto; display: block; }
-td.regime { white-space: nowrap; }
+.nw { white-space: nowrap; }
 figcaption { color: var(--muted); font-size: .85rem; }
 blockquote { margin: .3rem 0 .3rem 1rem; padding-left: .6rem; border-left: 3px solid #ccc; }
 @media (max-width: 40rem) { body { font-size: 15px; padding: .6rem; } th, td { padding: .25rem .35rem; } }
@@ -190,7 +190,8 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> st
              f"({profile.retracted} retracted).</p>"]
     if profile.notes:
         parts.append(f"<p>{escape(profile.notes)}</p>")
-    steps = [(step.ref.rsplit("#", 1)[-1], step.effective, step.phase, step.regime, step.label, step.account,
+    steps = [(step.ref.rsplit("#", 1)[-1], step.effective, step.phase,
+              Raw(f'<span class="nw">{escape(step.regime or "")}</span>'), step.label, step.account,
               _valence(step.perceived), " ".join(filter(None, [step.discretion, " ".join(
                   f"{n}={v}" for n, v in step.conditions)])),
               " ".join(f"{v} {d}" for v, d in step.effects)) for step in analysis.pathway.steps]

@@ -139,3 +139,10 @@ def test_the_report_reads_as_a_working_document(demo_db, tmp_path):
     assert not (out / "cases" / "slb-01-loops.svg").exists() and (out / "cases" / "ma-2009-loops.svg").exists()
     summary = (out / "summary.html").read_text()
     assert "<th>motive</th>" in summary and "<th>group</th>" not in summary
+
+
+def test_the_regime_is_kept_on_one_line(demo_db, tmp_path):
+    out = tmp_path / "site"
+    demo_db.ok("report", "--out", str(out))
+    page = (out / "cases" / "ma-2009.html").read_text()
+    assert '<span class="nw">civic-integration-2007</span>' in page and ".nw { white-space: nowrap; }" in page

@@ -14,22 +14,18 @@ from ..causal import is_low
 from ..classify import Loop
 from ..pathway import PHASES
 from .engine import Positioned, joined, label
+from .pathwayparts import closing_marks, pathway_legend
 from .loopstyle import VALENCE_COLOUR, legend_entries, edge_style, loop_label, sign_label
 from .placement import Placement
 
 PERCEIVED_FILL = {"favourable": "#b9e4a8", "unfavourable": "#f5b0ab", "mixed": "#f8d98b", "neutral": "#dddddd"}
-FAMILY_SHAPE = {"state": "box", "local": "house", "reception": "hexagon", "education": "tab", "civil": "ellipse",
+FAMILY_SHAPE = {"state": "box", "local": "component", "reception": "hexagon", "education": "tab", "civil": "ellipse",
                 "market": "box3d"}
 DRAWN = ("ContactRecorded", "ContactAbsent", "StateObserved", "ExpectationFormed")
 FONT = "Helvetica"
 BEYOND_RULES = ("extra-mile", "bending", "breaking")
 """Street-level discretion beyond the rules: the contacts the pathway diagram marks."""
 BEYOND_COLOUR = "#6a1b9a"
-PATHWAY_LEGEND = (("fill", "perceived: green favourable, red unfavourable, amber mixed, grey neutral"),
-                  ("dashed box", "a period without contact"), ("dashed arrow", "because (cause to effect)"),
-                  ("double border", "closes a loop"),
-                  ("* purple border", "the bureaucrat went beyond the rules (extra mile, bending, breaking)"))
-
 
 def _node_id(ref: str) -> str:
     return "s" + ref.rsplit("#", 1)[-1] if "#" in ref else "e" + ref[:8]
@@ -49,10 +45,8 @@ def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Di
                            f"arrival {profile.arrival or '?'}", width=120))
     graph.attr("node", fontname=FONT, fontsize="10", style="filled", fillcolor="white")
     graph.attr("edge", fontname=FONT, fontsize="9")
-    closing: dict[str, list[str]] = defaultdict(list)
-    for loop in analysis.loops:
-        closing[loop.closing_event].append(loop.id)
     steps = [step for step in analysis.pathway.steps if step.type in DRAWN]
+    closing = closing_marks(analysis, steps)
     drawn = {step.ref for step in steps}
     by_phase: dict[str | None, list] = defaultdict(list)
     for step in steps:
@@ -87,7 +81,9 @@ def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Di
             graph.edge(_node_id(cause), _node_id(effect), style="dashed", color="#555555", arrowsize="0.6",
                        constraint="false")
     graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
-               label=graphviz.nohtml("".join(f"{key}: {text}\\l" for key, text in PATHWAY_LEGEND)))
+               label=graphviz.nohtml("".join(f"{key}: {text}\\l" for key, text in pathway_legend(
+                   steps, FAMILY_SHAPE, catalogue, closing,
+                   any(s.type == "ContactRecorded" and s.discretion in BEYOND_RULES for s in steps)))))
     if starts:  # the legend under the last row
         graph.edge(_node_id(starts[-1].ref), "legend", style="invis")
     return graph
@@ -111,7 +107,7 @@ def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[
         attributes = {"shape": "ellipse", "fontsize": "9"}
     else:
         text = label(when, step.label, step.outcome, f"closes {', '.join(closes)}" if closes else None)
-        attributes = {"shape": "note", "style": "dashed,filled"}
+        attributes = {"shape": "note", "style": "filled", "color": "#3b6ea8"}
     attributes.update(label=text, fillcolor=PERCEIVED_FILL.get(step.perceived or "", "white"),
                       tooltip=label(step.quote or step.ref, width=200))
     if closes:

@@ -94,7 +94,8 @@ def label(*lines: str | None, width: int = 28) -> str:
     wrapped: list[str] = []
     for line in lines:
         if line:
-            wrapped.extend(textwrap.wrap(str(line), width) or [""])
+            # whole words only: "extra-mile" stays on one line, a word longer than `width` gets a line of its own
+            wrapped.extend(textwrap.wrap(str(line), width, break_on_hyphens=False, break_long_words=False) or [""])
     return graphviz.nohtml("\\n".join(part.replace("\\", "\\\\") for part in wrapped))
 
 
