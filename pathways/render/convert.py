@@ -4,12 +4,14 @@ PyMuPDF installs from the package registry as one wheel with no dependencies and
 fonts, so the PDF embeds the Helvetica it draws with (a Type0 font with its font file) and the PNG
 needs no system font. Graphviz wraps a node with a tooltip in `<a xlink:title=...>`; MuPDF draws
 nothing inside `<a>`, so those wrappers are taken off first (the content stays, the tooltips go:
-neither a PDF nor a PNG can show one).
+neither a PDF nor a PNG can show one), and dashed strokes are spelt out (`dashes`).
 """
 
 from __future__ import annotations
 
 import re
+
+from .dashes import spelt_out
 
 PNG_DPI = 144
 """Pixels per inch of a PNG: twice the SVG's 72 points an inch, so a figure prints sharp at its size."""
@@ -18,8 +20,9 @@ _ANCHOR = re.compile(r"""<a(?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>|</a\s
 
 
 def unwrapped(svg: bytes) -> bytes:
-    """The SVG without its `<a>` wrappers: every element they held stays where it was."""
-    return _ANCHOR.sub("", svg.decode("utf-8")).encode("utf-8")
+    """The SVG without its `<a>` wrappers (every element they held stays where it was), its dashed
+    strokes spelt out as dashes (MuPDF draws every stroke solid)."""
+    return spelt_out(_ANCHOR.sub("", svg.decode("utf-8"))).encode("utf-8")
 
 
 def _document(svg: bytes):
