@@ -34,6 +34,7 @@ MetaOption = Annotated[Optional[list[str]], typer.Option("--meta", help="Metadat
 EffectOption = Annotated[Optional[list[str]], typer.Option("--effect", help="VARIABLE:up|down|none (repeatable).")]
 BecauseOption = Annotated[Optional[list[str]], typer.Option("--because", help="Cause: CASE#N, #N or an event id, optionally :VARIABLE (repeatable).")]
 AccountOption = Annotated[Optional[str], typer.Option("--account", help="Whose account this records: migrant (default), caseworker, file, researcher or other.")]
+CoderAccountOption = Annotated[Optional[str], typer.Option("--account", help="Whose account this records: researcher (default), migrant, caseworker, file or other.")]
 AccountsOption = Annotated[Optional[str], typer.Option("--account", help="Only these accounts' events, comma-separated (migrant, caseworker, file, researcher, other).")]
 PerceivedOption = Annotated[Optional[str], typer.Option("--perceived", help="favourable, unfavourable, mixed or neutral.")]
 DEFAULT_DB = "pathways.db"
@@ -153,12 +154,12 @@ def init(
 ) -> None:
     """Create an empty database (nothing happens to an existing one): sealed, each case encrypted under
     its own key kept apart from the log; `--open` for public data."""
-    existed = _exists(db)
-    with _store(db, create=True, seal=not open_) as store:
-        count, where, sealed = store.last_position(), store.path, store.sealed
+    with _store(db, create=True, seal=not open_) as store:  # on a server: an empty database gets the log
+        count, where, sealed, created = store.last_position(), store.path, store.sealed, store.log.created
         keys = store.log.keyring().where
     kind = f"sealed; keys in {keys}: back them up with `pathways keys backup FILE`" if sealed else "open"
-    typer.echo(f"{'database exists' if existed else 'created'}: {where} ({plural(count, 'event')}, {kind})")
+    said = "created the event log" if created else "an event log exists already"
+    typer.echo(f"{said}: {where} ({plural(count, 'event')}, {kind})")
 
 
 @app.command()
@@ -270,14 +271,14 @@ def case_open(
 @add_app.command("contact")
 @friendly
 def add_contact(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     actor: Annotated[str, typer.Option(help="Organisation key (ind, coa, municipality, ...).")],
     kind: Annotated[str, typer.Option(help="Contact kind key (permit-decision, coaching, ...).")],
     role: Annotated[Optional[str], typer.Option(help="Street-level role (counsellor, client-manager, ...).")] = None,
     outcome: Annotated[Optional[str], typer.Option(help="What the contact decided or did.")] = None,
     perceived: PerceivedOption = None,
     discretion: Annotated[Optional[str], typer.Option(help="by-the-rules, extra-mile, bending, breaking, distancing.")] = None,
-    condition: Annotated[Optional[list[str]], typer.Option(help="motivation=high|low, distress=high|low, policy-assessment=negative|neutral|positive.")] = None,
+    condition: Annotated[Optional[list[str]], typer.Option(help="NAME=VALUE, repeatable; the project's conditions and values: `pathways catalogue list conditions` (bundled: motivation=high|low, distress=high|low, policy-assessment=negative|neutral|positive).")] = None,
     effect: EffectOption = None, because: BecauseOption = None,
     quote: Annotated[Optional[str], typer.Option(help="A short quote from the interview.")] = None,
     source: Annotated[Optional[str], typer.Option(help="Where the quote comes from.")] = None,
@@ -299,7 +300,7 @@ def add_contact(
 @add_app.command("absence")
 @friendly
 def add_absence(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     start: Annotated[str, typer.Option("--from", help="Start of the period without contact.")],
     end: Annotated[Optional[str], typer.Option("--to", help="End of the period (open if omitted).")] = None,
     actor: Annotated[Optional[str], typer.Option(help="The actor whose contact was expected.")] = None,
@@ -322,7 +323,7 @@ def add_absence(
 @add_app.command("expectation")
 @friendly
 def add_expectation(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     link: Annotated[list[str], typer.Option(help="FROM:TO:+ or FROM:TO:- (repeatable).")],
     statement: Annotated[Optional[str], typer.Option(help="The mini-theory in words.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
@@ -339,7 +340,7 @@ def add_expectation(
 @add_app.command("state")
 @friendly
 def add_state(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     variable: Annotated[str, typer.Option(help="The variable observed.")],
     direction: Annotated[Optional[str], typer.Option(help="up, down or none.")] = None,
     level: Annotated[Optional[str], typer.Option(help="A level, in words or a number.")] = None,
@@ -362,14 +363,14 @@ def add_state(
 @add_app.command("link")
 @friendly
 def add_link(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     source: Annotated[str, typer.Option("--from", help="Cause variable.")],
     target: Annotated[str, typer.Option("--to", help="Effect variable.")],
     sign: Annotated[str, typer.Option(help="+ or -.")],
     evidence: Annotated[Optional[list[str]], typer.Option(help="Supporting event refs (repeatable).")] = None,
     confidence: Annotated[Optional[str], typer.Option(help="low, medium, high or a number 0..1.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: CoderAccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a causal link coded by the researcher."""
     from pathways import recording as r
@@ -384,14 +385,14 @@ def add_link(
 @add_app.command("loop")
 @friendly
 def add_loop(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     variables: Annotated[str, typer.Option(help="The loop's variables in cycle order, comma-separated.")],
     polarity: Annotated[str, typer.Option(help="reinforcing or dampening.")],
     valence: Annotated[Optional[str], typer.Option(help="favourable, unfavourable or undetermined.")] = None,
     change: Annotated[Optional[str], typer.Option(help="change, no-change or unknown (leave out when the source does not say).")] = None,
     note: Annotated[Optional[str], typer.Option(help="The reading in words.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: CoderAccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record the researcher's own reading of a loop (kept beside the computed ones)."""
     from pathways import recording as r
@@ -480,7 +481,7 @@ def catalogue_list(
 @app.command()
 @friendly
 def retract(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     ref: Annotated[str, typer.Argument(help="The event to withdraw: #N, CASE#N or an event id.")],
     reason: Annotated[str, typer.Option(help="Why it is withdrawn.")],
     by: ByOption = None, expect_version: ExpectOption = None, as_json: JsonOption = False,
@@ -550,7 +551,7 @@ class _progress:
 @app.command()
 @friendly
 def log(
-    case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None,
+    case: Annotated[Optional[str], typer.Argument(help="Only this case (its id); all cases without it.")] = None,
     limit: Annotated[int, typer.Option(min=0, help="Table form: show the first N events (0: all, page by page).")] = 1000,
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -628,10 +629,15 @@ def verify(
         _print_json({"ok": report.ok, "checked": report.checked,
                      "broken_position": report.broken_position, "reason": report.reason})
     elif report.ok:
-        typer.echo(f"ok: {plural(report.checked, 'event')}, hash chain intact")
+        found = (f"; the recorded head {expected.position} was found, its hash unchanged"
+                 if expected is not None and expected.position > 0 else "")
+        typer.echo(f"ok: {plural(report.checked, 'event')}, hash chain intact{found}")
     else:
         where = f"position {report.broken_position}: " if report.broken_position else ""
-        typer.echo(f"broken: {where}{report.reason} ({plural(report.checked, 'event')} verified before it)", err=True)
+        at_head = expected is not None and report.broken_position == expected.position
+        counted = (f"the hash chain itself verifies over {plural(report.checked, 'event')}" if at_head else
+                   f"{plural(report.checked, 'event')} verified before it")
+        typer.echo(f"broken: {where}{report.reason} ({counted})", err=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -639,7 +645,7 @@ def verify(
 # -- projections -------------------------------------------------------------------------------
 
 AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Domain date: the state at that point (YYYY[-MM[-DD]]).")]
-RecordedOption = Annotated[Optional[str], typer.Option("--recorded-before", help="Only what was recorded before this UTC timestamp.")]
+RecordedOption = Annotated[Optional[str], typer.Option("--recorded-before", help="Only what was recorded before this UTC timestamp, ISO 8601 as events record it (2026-03-01, or 2026-03-01T12:00:00Z; compared as text with recorded_at).")]
 ResetOption = Annotated[int, typer.Option("--reset-years", envvar="PATHWAYS_RESET_YEARS", min=0, max=50, help="Length of the reset phase after arrival (0-50 years).")]
 BoundOption = Annotated[int, typer.Option("--loop-bound", envvar="PATHWAYS_LOOP_BOUND", min=2, max=64, help="Longest loop (in variables) to enumerate.")]
 
@@ -701,7 +707,7 @@ def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: 
 
 @app.command()
 @friendly
-def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None, as_of: AsOfOption = None,
+def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case (its id); all cases without it.")] = None, as_of: AsOfOption = None,
           recorded_before: RecordedOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
           limit: Annotated[int, typer.Option(min=0, help="Table form: show the first N loops (0: all).")] = 500,
           account: AccountsOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:

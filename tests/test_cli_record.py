@@ -6,9 +6,9 @@ from .conftest import write_jsonl
 
 
 def test_init_creates_an_empty_database(cli):
-    assert "created" in cli.ok("init")
+    assert cli.ok("init").startswith("created the event log: ")
     assert cli.db.exists()
-    assert "database exists" in cli.ok("init")
+    assert cli.ok("init").startswith("an event log exists already: ")
 
 
 def test_recording_commands_build_a_case(cli):

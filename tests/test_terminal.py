@@ -71,3 +71,34 @@ def test_log_of_a_case_names_the_positions_it_shows(demo_db):
     assert match and int(match[2]) - int(match[1]) == 2
     rows = re.findall(r"^│ (\d+)\s+│ ma-2009#", out, re.M)
     assert rows == [match[1], str(int(match[1]) + 1), match[2]]
+
+
+def _help(cli, *command):
+    result = cli.runner.invoke(app, [*command, "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    return " ".join(result.stdout.split())
+
+
+def test_help_says_the_defaults_and_formats(cli):
+    for what in ("link", "loop"):
+        assert "researcher (default)" in _help(cli, "add", what)
+    assert "migrant (default)" in _help(cli, "add", "contact")
+    assert "ISO 8601" in _help(cli, "loops")
+    assert "pathways catalogue list conditions" in _help(cli, "add", "contact")
+    for command in (("add", "contact"), ("add", "state"), ("add", "link"), ("add", "loop"), ("retract",)):
+        text = _help(cli, *command)
+        assert re.search(r"case <str> The case \(its id", text), command
+
+
+def test_verify_says_the_head_was_found_and_counts_right(cli, tmp_path):
+    from .figures import FIGURES
+
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"])))
+    head = cli.ok("head").split()[0] if ":" in cli.ok("head").split()[0] else cli.json("head")
+    head = head if isinstance(head, str) else f"{head['position']}:{head['hash']}"
+    said = cli.ok("verify", "--head", head)
+    assert f"the recorded head {head.split(':')[0]} was found, its hash unchanged" in said
+    wrong = f"{head.split(':')[0]}:{'0' * 64}"
+    result = cli.run("verify", "--head", wrong)
+    assert result.exit_code == 1
+    assert "the hash chain itself verifies over 6 events" in result.stderr
