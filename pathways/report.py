@@ -32,7 +32,7 @@ body { font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, s
 nav { display: flex; flex-wrap: wrap; gap: .4rem 1rem; padding: .5rem 0; border-bottom: 1px solid #ddd; }
 h1 { font-size: 1.6rem; margin: .8rem 0 .3rem; } h2 { font-size: 1.25rem; margin-top: 1.8rem; }
 .meta { color: var(--muted); font-size: .9rem; overflow-wrap: anywhere; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; } table.wide { min-width: 52rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -118,10 +118,19 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+INLINE_SCALE = 1.2
+"""Inline diagrams drawn 1.2 times their size: their 10-point text then reads at 16 px, the body text's size."""
+
+
 def _inline(svg: bytes) -> str:
-    """An SVG document as an element for inline use: no XML declaration, doctype or comments."""
-    text = svg.decode("utf-8")
-    return re.sub(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>|<!--.*?-->", "", text, flags=re.S).strip()
+    """An SVG document as an element for inline use: no XML declaration, doctype or comments; scaled."""
+    text = re.sub(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg.decode("utf-8"), flags=re.S).strip()
+    head = re.search(r"<svg\b[^>]*>", text)
+    if head is None:
+        return text
+    scaled = re.sub(r'\b(width|height)="([\d.]+)pt"',
+                    lambda m: f'{m[1]}="{float(m[2]) * INLINE_SCALE:.2f}pt"', head[0])
+    return text[:head.start()] + scaled + text[head.end():]
 
 
 def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
@@ -139,12 +148,14 @@ def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
             f"</body></html>\n")
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = ()) -> str:
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = (),
+           css: str | None = None) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(
         f'<td class="n">{_cell(v)}</td>' if i in numeric else f"<td>{_cell(v)}</td>" for i, v in enumerate(row))
         + "</tr>" for row in rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    classes = f' class="{css}"' if css else ""
+    return f'<div class="scroll"><table{classes}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 class Raw(str):
@@ -196,7 +207,7 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> st
                   f"{n}={v}" for n, v in step.conditions)])),
               " ".join(f"{v} {d}" for v, d in step.effects)) for step in analysis.pathway.steps]
     parts += ["<h2>Pathway</h2>", _table(("#", "when", "phase", "regime", "step", "account", "perceived",
-                                           "discretion", "effects"), steps)]
+                                           "discretion", "effects"), steps, css="wide")]
     for stem, svg in figures:
         kind = "pathway" if stem.endswith("-pathway") else "causal loop diagram"
         parts.append(f'<figure class="diagram"><div class="scroll"><a href="{escape(stem)}.svg">{svg}</a></div>'

@@ -146,3 +146,21 @@ def test_the_regime_is_kept_on_one_line(demo_db, tmp_path):
     demo_db.ok("report", "--out", str(out))
     page = (out / "cases" / "ma-2009.html").read_text()
     assert '<span class="nw">civic-integration-2007</span>' in page and ".nw { white-space: nowrap; }" in page
+
+
+def test_inline_diagrams_are_drawn_larger_than_their_files(demo_db, tmp_path):
+    out = tmp_path / "site"
+    demo_db.ok("report", "--out", str(out))
+    page = (out / "cases" / "ma-2009.html").read_text()
+    inline = re.search(r'<a href="ma-2009-loops.svg"><svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
+    alone = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', (out / "cases" / "ma-2009-loops.svg").read_text())
+    assert inline and alone
+    assert float(inline[1]) == pytest.approx(float(alone[1]) * 1.2, abs=0.01)
+    assert float(inline[2]) == pytest.approx(float(alone[2]) * 1.2, abs=0.01)
+
+
+def test_the_pathway_table_scrolls_inside_itself_on_a_phone(demo_db, tmp_path):
+    out = tmp_path / "site"
+    demo_db.ok("report", "--out", str(out))
+    page = (out / "cases" / "ma-2009.html").read_text()
+    assert '<div class="scroll"><table class="wide">' in page and "table.wide { min-width: 52rem; }" in page
