@@ -12,6 +12,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from events.errors import INTERNAL_EXIT, PathwaysError, StorageError
+from pathways.outputs.wording import plural
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Reconstruct migrants' integration pathways and their feedback loops from coded contacts.")
@@ -35,6 +36,7 @@ MetaOption = Annotated[Optional[list[str]], typer.Option("--meta", help="Metadat
 EffectOption = Annotated[Optional[list[str]], typer.Option("--effect", help="VARIABLE:up|down|none (repeatable).")]
 BecauseOption = Annotated[Optional[list[str]], typer.Option("--because", help="Cause: CASE#N, #N or an event id, optionally :VARIABLE (repeatable).")]
 AccountOption = Annotated[Optional[str], typer.Option("--account", help="Whose account this records: migrant (default), caseworker, file, researcher or other.")]
+CoderAccountOption = Annotated[Optional[str], typer.Option("--account", help="Whose account this records: researcher (default), migrant, caseworker, file or other.")]
 AccountsOption = Annotated[Optional[str], typer.Option("--account", help="Only these accounts' events, comma-separated (migrant, caseworker, file, researcher, other).")]
 PerceivedOption = Annotated[Optional[str], typer.Option("--perceived", help="favourable, unfavourable, mixed or neutral.")]
 DEFAULT_DB = "pathways.db"
@@ -84,7 +86,7 @@ def _interrupted() -> str:
     import of a file without event ids would append it twice)."""
     kept = sum(store.committed_events for store in _OPENED)
     if kept:
-        return (f"interrupted after {kept} event(s) were committed: they are kept (see `pathways log`); "
+        return (f"interrupted after {plural(kept, 'event')} {'was' if kept == 1 else 'were'} committed: they are kept (see `pathways log`); "
                 "nothing after them was written")
     return "interrupted: nothing of the unfinished command was written"
 
@@ -154,12 +156,12 @@ def init(
 ) -> None:
     """Create an empty database (nothing happens to an existing one): sealed, each case encrypted under
     its own key kept apart from the log; `--open` for public data."""
-    existed = _exists(db)
-    with _store(db, create=True, seal=not open_) as store:
-        count, where, sealed = store.last_position(), store.path, store.sealed
+    with _store(db, create=True, seal=not open_) as store:  # on a server: an empty database gets the log
+        count, where, sealed, created = store.last_position(), store.path, store.sealed, store.log.created
         keys = store.log.keyring().where
     kind = f"sealed; keys in {keys}: back them up with `pathways keys backup FILE`" if sealed else "open"
-    typer.echo(f"{'database exists' if existed else 'created'}: {where} ({count} events, {kind})")
+    said = "created the event log" if created else "an event log exists already"
+    typer.echo(f"{said}: {where} ({plural(count, 'event')}, {kind})")
 
 
 @app.command()
@@ -180,9 +182,9 @@ def forget(
                      "keys_destroyed": done.keys_destroyed, "already_erased": done.already, "note": done.note})
         return
     said = (f"case {case} was already erased (position {done.position})" if done.already else
-            f"erased case {case}: CaseForgotten at position {done.position}; its {done.events - 1} events can no "
+            f"erased case {case}: CaseForgotten at position {done.position}; its {plural(done.events - 1, 'event')} can no "
             "longer be read")
-    typer.echo(f"{said}; {done.keys_destroyed} key(s) destroyed, its rows removed from every table")
+    typer.echo(f"{said}; {plural(done.keys_destroyed, 'key')} destroyed, its rows removed from every table")
     if done.note:
         typer.echo(f"note: {done.note}", err=True)
 
@@ -198,7 +200,7 @@ def keys_backup(
 
     with _store(db, create=False) as store:
         count = keybackup.backup(store, file)
-    typer.echo(f"wrote {count} case key(s) to {file}; keep it as safe as the key file, apart from the log")
+    typer.echo(f"wrote {plural(count, 'case key')} to {file}; keep it as safe as the key file, apart from the log")
 
 
 @keys_app.command("restore")
@@ -212,10 +214,10 @@ def keys_restore(
 
     with _store(db, create=False) as store:
         restored = keybackup.restore(store, file)
-    typer.echo(f"restored {restored.keys} case key(s) from {file}"
+    typer.echo(f"restored {plural(restored.keys, 'case key')} from {file}"
                + (f"; {restored.erased} belonged to cases erased since the backup and were destroyed again"
                   if restored.erased else "")
-               + (f"; {restored.missing} case(s) of the log have no key in it (opened after the backup): they "
+               + (f"; {plural(restored.missing, 'case')} of the log {'has' if restored.missing == 1 else 'have'} no key in it (opened after the backup): they "
                   "cannot be read" if restored.missing else ""))
 
 
@@ -277,14 +279,14 @@ def case_open(
 @add_app.command("contact")
 @friendly
 def add_contact(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     actor: Annotated[str, typer.Option(help="Organisation key (ind, coa, municipality, ...).")],
     kind: Annotated[str, typer.Option(help="Contact kind key (permit-decision, coaching, ...).")],
     role: Annotated[Optional[str], typer.Option(help="Street-level role (counsellor, client-manager, ...).")] = None,
     outcome: Annotated[Optional[str], typer.Option(help="What the contact decided or did.")] = None,
     perceived: PerceivedOption = None,
     discretion: Annotated[Optional[str], typer.Option(help="by-the-rules, extra-mile, bending, breaking, distancing.")] = None,
-    condition: Annotated[Optional[list[str]], typer.Option(help="motivation=high|low, distress=high|low, policy-assessment=negative|neutral|positive.")] = None,
+    condition: Annotated[Optional[list[str]], typer.Option(help="NAME=VALUE, repeatable; the project's conditions and values: `pathways catalogue list conditions` (bundled: motivation=high|low, distress=high|low, policy-assessment=negative|neutral|positive).")] = None,
     effect: EffectOption = None, because: BecauseOption = None,
     quote: Annotated[Optional[str], typer.Option(help="A short quote from the interview.")] = None,
     source: Annotated[Optional[str], typer.Option(help="Where the quote comes from.")] = None,
@@ -306,7 +308,7 @@ def add_contact(
 @add_app.command("absence")
 @friendly
 def add_absence(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     start: Annotated[str, typer.Option("--from", help="Start of the period without contact.")],
     end: Annotated[Optional[str], typer.Option("--to", help="End of the period (open if omitted).")] = None,
     actor: Annotated[Optional[str], typer.Option(help="The actor whose contact was expected.")] = None,
@@ -329,7 +331,7 @@ def add_absence(
 @add_app.command("expectation")
 @friendly
 def add_expectation(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     link: Annotated[list[str], typer.Option(help="FROM:TO:+ or FROM:TO:- (repeatable).")],
     statement: Annotated[Optional[str], typer.Option(help="The mini-theory in words.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
@@ -346,7 +348,7 @@ def add_expectation(
 @add_app.command("state")
 @friendly
 def add_state(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     variable: Annotated[str, typer.Option(help="The variable observed.")],
     direction: Annotated[Optional[str], typer.Option(help="up, down or none.")] = None,
     level: Annotated[Optional[str], typer.Option(help="A level, in words or a number.")] = None,
@@ -369,14 +371,14 @@ def add_state(
 @add_app.command("link")
 @friendly
 def add_link(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     source: Annotated[str, typer.Option("--from", help="Cause variable.")],
     target: Annotated[str, typer.Option("--to", help="Effect variable.")],
     sign: Annotated[str, typer.Option(help="+ or -.")],
     evidence: Annotated[Optional[list[str]], typer.Option(help="Supporting event refs (repeatable).")] = None,
     confidence: Annotated[Optional[str], typer.Option(help="low, medium, high or a number 0..1.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: CoderAccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record a causal link coded by the researcher."""
     from pathways.application import recording as r
@@ -391,7 +393,7 @@ def add_link(
 @add_app.command("loop")
 @friendly
 def add_loop(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     variables: Annotated[Optional[str], typer.Option(help="The loop's variables in cycle order, comma-separated.")] = None,
     polarity: Annotated[Optional[str], typer.Option(help="reinforcing or dampening.")] = None,
     none: Annotated[bool, typer.Option("--none", help="The researcher reads no loop in the case (with --note only).")] = False,
@@ -399,7 +401,7 @@ def add_loop(
     change: Annotated[Optional[str], typer.Option(help="change, no-change or unknown (leave out when the source does not say).")] = None,
     note: Annotated[Optional[str], typer.Option(help="The reading in words.")] = None,
     occurred: OccurredOption = None, by: ByOption = None, expect_version: ExpectOption = None,
-    account: AccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    account: CoderAccountOption = None, meta: MetaOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Record the researcher's own reading of a loop (kept beside the computed ones), or with --none that
     the researcher reads no loop in the case."""
@@ -494,7 +496,7 @@ def catalogue_list(
 @app.command()
 @friendly
 def retract(
-    case: Annotated[str, typer.Argument()],
+    case: Annotated[str, typer.Argument(help="The case (its id, as opened with `pathways case open`).")],
     ref: Annotated[str, typer.Argument(help="The event to withdraw: #N, CASE#N or an event id.")],
     reason: Annotated[str, typer.Option(help="Why it is withdrawn.")],
     by: ByOption = None, expect_version: ExpectOption = None, as_json: JsonOption = False,
@@ -629,7 +631,7 @@ def import_(
                      "first_position": report.first_position, "last_position": report.last_position})
     else:
         verb = "would import" if dry_run else "imported"
-        typer.echo(f"{verb} {report.appended} events from {file}"
+        typer.echo(f"{verb} {plural(report.appended, 'event')} from {file}"
                    + (f" ({report.skipped} already stored, skipped" if report.skipped else "")
                    + (f"; {report.other_coder} of them stored under another recorded_by, kept as stored"
                       if report.other_coder else "")
@@ -711,7 +713,7 @@ class _progress:
 @app.command()
 @friendly
 def log(
-    case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None,
+    case: Annotated[Optional[str], typer.Argument(help="Only this case (its id); all cases without it.")] = None,
     limit: Annotated[int, typer.Option(min=0, help="Table form: show the first N events (0: all, page by page).")] = 1000,
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -729,7 +731,7 @@ def log(
 
         console, events, shown = _console(), store.read(streams=streams, keyless=True), 0
         while page := list(islice(events, min(500, limit - shown) if limit else 500)):
-            console.print(views.log_table(page, first=shown))  # a page at a time: memory stays flat
+            console.print(views.log_table(page, first=shown, case=case))  # a page at a time: memory stays flat
             shown += len(page)
             if limit and shown >= limit:
                 break
@@ -757,7 +759,7 @@ def copy(
     if as_json:
         _print_json({"copied": report.appended, "head": str(heads[1])})
     else:
-        typer.echo(f"copied {report.appended} events; both ends verify, head {heads[1]}")
+        typer.echo(f"copied {plural(report.appended, 'event')}; both ends verify, head {heads[1]}")
 
 
 @app.command()
@@ -789,10 +791,15 @@ def verify(
         _print_json({"ok": report.ok, "checked": report.checked,
                      "broken_position": report.broken_position, "reason": report.reason})
     elif report.ok:
-        typer.echo(f"ok: {report.checked} events, hash chain intact")
+        found = (f"; the recorded head {expected.position} was found, its hash unchanged"
+                 if expected is not None and expected.position > 0 else "")
+        typer.echo(f"ok: {plural(report.checked, 'event')}, hash chain intact{found}")
     else:
         where = f"position {report.broken_position}: " if report.broken_position else ""
-        typer.echo(f"broken: {where}{report.reason} ({report.checked} events verified before it)", err=True)
+        at_head = expected is not None and report.broken_position == expected.position
+        counted = (f"the hash chain itself verifies over {plural(report.checked, 'event')}" if at_head else
+                   f"{plural(report.checked, 'event')} verified before it")
+        typer.echo(f"broken: {where}{report.reason} ({counted})", err=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -800,7 +807,7 @@ def verify(
 # -- projections -------------------------------------------------------------------------------
 
 AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Domain date: the state at that point (YYYY[-MM[-DD]]).")]
-RecordedOption = Annotated[Optional[str], typer.Option("--recorded-before", help="Only what was recorded before this UTC timestamp.")]
+RecordedOption = Annotated[Optional[str], typer.Option("--recorded-before", help="Only what was recorded before this UTC timestamp, ISO 8601 as events record it (2026-03-01, or 2026-03-01T12:00:00Z; compared as text with recorded_at).")]
 ResetOption = Annotated[int, typer.Option("--reset-years", envvar="PATHWAYS_RESET_YEARS", min=0, max=50, help="Length of the reset phase after arrival (0-50 years).")]
 BoundOption = Annotated[int, typer.Option("--loop-bound", envvar="PATHWAYS_LOOP_BOUND", min=2, max=64, help="Longest loop (in variables) to enumerate.")]
 TurnedOption = Annotated[bool, typer.Option("--turned", help="Only the loops whose polarity turned once they had closed.")]
@@ -843,7 +850,7 @@ def rebuild(reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: 
     if as_json:
         _print_json({"cases": result.cases, "position": result.position, "seconds": round(seconds, 3)})
     else:
-        typer.echo(f"rebuilt {result.cases} cases up to position {result.position} in {seconds:.2f}s")
+        typer.echo(f"rebuilt {plural(result.cases, 'case')} up to position {result.position} in {seconds:.2f}s")
 
 
 @app.command()
@@ -865,7 +872,7 @@ def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: 
 
 @app.command()
 @friendly
-def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case.")] = None, as_of: AsOfOption = None,
+def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case (its id); all cases without it.")] = None, as_of: AsOfOption = None,
           recorded_before: RecordedOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
           limit: Annotated[int, typer.Option(min=0, help="Table form: show the first N loops (0: all).")] = 500,
           account: AccountsOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
@@ -897,16 +904,19 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, ac
     from pathways.application import queries
     from pathways.application.queries import TOP
 
-    result, ranked = _query(db, queries.summary, _settings(reset_years, loop_bound), as_of=as_of,
-                            recorded_before=recorded_before, account=account, turned=turned)
+    result, ranked, vignettes = _query(db, queries.summary, _settings(reset_years, loop_bound), as_of=as_of,
+                                       recorded_before=recorded_before, account=account, turned=turned)
     if as_json:
-        _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP)})
+        _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP), "vignettes": vignettes})
         return
     from pathways.outputs import terminal as views
 
     console = _console()
     console.print(views.summary_view(result))
     console.print(views.leverage_view(ranked, top=TOP))
+    if vignettes:
+        console.print(f"{plural(vignettes, 'street-level vignette')} (every contact in a caseworker's account) "
+                      "not counted as cases here; their contacts count in `pathways discretion`")
 
 
 @app.command()
@@ -965,7 +975,8 @@ def render(
     all_cases: Annotated[bool, typer.Option("--all", help="Every case.")] = False,
     case_map: Annotated[bool, typer.Option("--map", help="The cross-case map of contact kinds.")] = False,
     kind: Annotated[str, typer.Option(help="pathway, loops or both.")] = "both",
-    fmt: Annotated[str, typer.Option("--format", help="svg (default), dot; png and pdf need a system Graphviz.")] = "svg",
+    each_loop: Annotated[bool, typer.Option("--each-loop", help="One loop diagram per loop (CASE-loop-R1...): its variables, links, label and class.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="svg (default), pdf, png (144 dpi) or dot; none needs a system Graphviz.")] = "svg",
     out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("diagrams"),
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
     as_of: AsOfOption = None, account: AccountsOption = None, reset_years: ResetOption = 3,
@@ -981,13 +992,16 @@ def render(
         raise PathwaysError("give either a CASE or --all, not both", field="CASE")
     engine.check_format(fmt)  # before any work
     diagrams = _query(db, queries.diagrams, _settings(reset_years, loop_bound), case=case, all_cases=all_cases,
-                      case_map=case_map, kind=kind, as_of=as_of, account=account)
+                      case_map=case_map, kind=kind, as_of=as_of, account=account,
+                      each_loop=each_loop)
     with _progress("rendering", len(diagrams)) as advance:
         paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance)
+    renderer = None if fmt == "dot" else engine.renderer_name()  # DOT source is written, not laid out
     if as_json:
-        _print_json({"files": [str(path) for path in paths], "renderer": engine.renderer_name()})
+        _print_json({"files": [str(path) for path in paths], "renderer": renderer})
     else:
-        typer.echo(f"wrote {len(paths)} file(s) to {out}/ with the {engine.renderer_name()} renderer")
+        typer.echo(f"wrote {len(paths)} file{'' if len(paths) == 1 else 's'} to {out}/"
+                   + (f" with the {renderer} renderer" if renderer else ""))
 
 
 @app.command()
@@ -1009,7 +1023,9 @@ def report(
                       pseudonymise=pseudonymise)
     with _progress("writing the report", len(contents.analyses) + 5) as advance:
         pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance)
-    typer.echo(f"wrote {len(pages)} pages to {out}/ (open {out / 'index.html'})")
+    figures = sum(1 for page in pages if page.suffix == ".svg")
+    typer.echo(f"wrote {plural(len(pages) - figures, 'page')} and {plural(figures, 'figure')} to {out}/ "
+               f"(open {out / 'index.html'})")
 
 
 # -- exchange ------------------------------------------------------------------------------------

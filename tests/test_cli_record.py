@@ -6,9 +6,9 @@ from .conftest import write_jsonl
 
 
 def test_init_creates_an_empty_database(cli):
-    assert "created" in cli.ok("init")
+    assert cli.ok("init").startswith("created the event log: ")
     assert cli.db.exists()
-    assert "database exists" in cli.ok("init")
+    assert cli.ok("init").startswith("an event log exists already: ")
 
 
 def test_recording_commands_build_a_case(cli):
@@ -63,9 +63,9 @@ def test_expect_version_guards_a_stale_writer(cli):
 def test_import_dry_run_writes_nothing(cli, tmp_path):
     path = write_jsonl(tmp_path / "in.jsonl", [
         {"type": "CaseOpened", "case": "x", "data": {"origin": "TR", "motive": "family"}}])
-    assert "would import 1 events" in cli.ok("import", str(path), "--dry-run")
+    assert "would import 1 event from" in cli.ok("import", str(path), "--dry-run")
     assert cli.log() == []
-    assert "imported 1 events" in cli.ok("import", str(path))
+    assert "imported 1 event from" in cli.ok("import", str(path))
 
 
 def test_reimport_of_an_exported_log_is_a_no_op(cli, tmp_path):

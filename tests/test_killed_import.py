@@ -99,7 +99,7 @@ def test_an_interrupt_after_the_commit_says_what_was_kept(db, tmp_path, cli, mon
     monkeypatch.undo()
     assert result.exit_code == 130
     assert result.stderr.strip().splitlines() == [
-        "interrupted after 10 event(s) were committed: they are kept (see `pathways log`); nothing after them was written"]
+        "interrupted after 10 events were committed: they are kept (see `pathways log`); nothing after them was written"]
     assert len(cli.log()) == 11
 
 

@@ -115,3 +115,52 @@ def test_refs_by_event_id_are_named_by_pseudonym_in_a_pseudonymised_event_export
     again = type(cli)(tmp_path / "again.db")
     again.ok("import", str(write_jsonl(tmp_path / "shared.jsonl", shared)))
     assert [e["type"] for e in again.log()] == [r["type"] for r in records]
+
+
+def test_the_report_reads_as_a_working_document(demo_db, tmp_path):
+    """The discretion page holds numbers; vignettes come after the cases; no empty loop figure; one sign notation."""
+    out = tmp_path / "site"
+    demo_db.ok("report", "--out", str(out))
+    discretion = (out / "discretion.html").read_text()
+    assert "One condition at a time" in discretion
+    numbers = re.findall(r"<tr>(?:<td>[●○]</td>)+<td class=\"n\">(\d+)</td><td class=\"n\">(\d+)</td>", discretion)
+    assert any(int(n) > 0 for n, _ in numbers)  # a row with contacts in it, as the terminal prints
+    index = (out / "index.html").read_text()
+    cases, vignettes = index.index("<h2>Study cases (10)</h2>"), index.index("<h2>Street-level vignettes (16)</h2>")
+    assert cases < vignettes
+    assert "ma-2009.html" in index[cases:vignettes] and "slb-01.html" in index[vignettes:]
+    assert "Origin XX means" in index
+    for page in (out / "cases").glob("*.html"):
+        text = page.read_text()
+        assert ": 0 loops" not in text, page.name
+        assert "+&gt;" not in text and " -&gt; " not in text, page.name
+        for href in re.findall(r'<a href="([^"]+\.svg)">', text):
+            assert (out / "cases" / href).exists()
+    assert not (out / "cases" / "slb-01-loops.svg").exists() and (out / "cases" / "ma-2009-loops.svg").exists()
+    summary = (out / "summary.html").read_text()
+    assert "<th>motive</th>" in summary and "<th>group</th>" not in summary
+
+
+def test_the_regime_is_kept_on_one_line(demo_db, tmp_path):
+    out = tmp_path / "site"
+    demo_db.ok("report", "--out", str(out))
+    page = (out / "cases" / "ma-2009.html").read_text()
+    assert '<span class="nw">civic-integration-2007</span>' in page and ".nw { white-space: nowrap; }" in page
+
+
+def test_inline_diagrams_are_drawn_larger_than_their_files(demo_db, tmp_path):
+    out = tmp_path / "site"
+    demo_db.ok("report", "--out", str(out))
+    page = (out / "cases" / "ma-2009.html").read_text()
+    inline = re.search(r'<a href="ma-2009-loops.svg"><svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
+    alone = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', (out / "cases" / "ma-2009-loops.svg").read_text())
+    assert inline and alone
+    assert float(inline[1]) == pytest.approx(float(alone[1]) * 1.2, abs=0.01)
+    assert float(inline[2]) == pytest.approx(float(alone[2]) * 1.2, abs=0.01)
+
+
+def test_the_pathway_table_scrolls_inside_itself_on_a_phone(demo_db, tmp_path):
+    out = tmp_path / "site"
+    demo_db.ok("report", "--out", str(out))
+    page = (out / "cases" / "ma-2009.html").read_text()
+    assert '<div class="scroll"><table class="wide">' in page and "table.wide { min-width: 52rem; }" in page

@@ -95,7 +95,7 @@ def test_forget_leaves_no_copy_of_the_text_or_the_key_in_any_file(cli: Cli, tmp_
     assert any(key.hex().encode() in path.read_bytes() for path in _files(cli.db))  # the scan can find it
 
     out = cli.ok("forget", "fa-1", "--reason", "consent withdrawn")
-    assert "erased case fa-1" in out and "1 key(s) destroyed" in out
+    assert "erased case fa-1" in out and "1 key destroyed" in out
     for path in _files(cli.db):
         content = path.read_bytes()
         for needle in _needles(key):
@@ -253,7 +253,7 @@ def test_keys_backup_and_restore_never_bring_back_a_forgotten_case(cli: Cli, tmp
     cli.ok("init")
     cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", _records() + _other())))
     backup = tmp_path / "keys.backup"
-    assert "2 case key(s)" in cli.ok("keys", "backup", str(backup))
+    assert "2 case keys" in cli.ok("keys", "backup", str(backup))
     assert oct(backup.stat().st_mode & 0o777) == "0o600"
     assert cli.run("keys", "backup", str(backup)).exit_code == 2  # never written over
     cli.ok("forget", "fa-1", "--reason", "consent withdrawn")
@@ -261,7 +261,7 @@ def test_keys_backup_and_restore_never_bring_back_a_forgotten_case(cli: Cli, tmp
     lost = cli.run("show", "other-1")
     assert lost.exit_code == 3 and "keys restore" in lost.stderr
     out = cli.ok("keys", "restore", str(backup))
-    assert "restored 2 case key(s)" in out and "1 belonged to cases erased since the backup" in out
+    assert "restored 2 case keys" in out and "1 belonged to cases erased since the backup" in out
     assert "other-1" in cli.ok("show", "other-1")
     assert set(json.loads(key_path(cli.db).read_text())["cases"]) == {"other-1"}
     assert cli.run("show", "fa-1").exit_code == 1

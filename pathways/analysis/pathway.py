@@ -249,9 +249,9 @@ def label_of(event: Event) -> str:
     if event.type == "StateObserved":
         return f"{data['variable']} {data.get('direction') or data.get('level', '')}".strip()
     if event.type == "ExpectationFormed":
-        return "expects " + ", ".join(f"{l['from']} {l['sign']}> {l['to']}" for l in data["links"])
+        return "expects " + ", ".join(f"{l['from']} ─{l['sign']}→ {l['to']}" for l in data["links"])
     if event.type == "LinkCoded":
-        return f"link {data['from']} {data['sign']}> {data['to']}"
+        return f"link {data['from']} ─{data['sign']}→ {data['to']}"
     if event.type == "LoopCoded":
         if data.get("none"):
             return "reading: no loop in the case"

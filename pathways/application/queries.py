@@ -13,6 +13,7 @@ from pathways.analysis.discretion import Discretion, discretion, parse_outcome, 
 from pathways.analysis.leverage import TOP, Leverage, check_confidence, leverage
 from pathways.analysis.pathway import Settings
 from pathways.analysis import patterns
+from pathways.analysis.casekinds import split_cases
 from pathways.analysis.patterns import Summary
 from pathways.application.service import analyses, parse_accounts
 
@@ -21,12 +22,14 @@ __all__ = ["TOP", "diagrams", "ranking", "report_contents", "summary", "truth_ta
 
 
 def summary(store: EventStore, settings: Settings, *, as_of: str | None = None, recorded_before: str | None = None,
-            account: str | None = None, turned: bool = False, progress: Progress = None) -> tuple[Summary, Leverage]:
-    """Loop classes and patterns across cases, with the leverage ranking beside them (with `turned`,
-    of the loops whose polarity turned only)."""
+            account: str | None = None, turned: bool = False, progress: Progress = None
+            ) -> tuple[Summary, Leverage, int]:
+    """Loop classes and patterns across the study cases, with the leverage ranking beside them (with
+    `turned`, of the loops whose polarity turned only), and how many street-level vignettes were left out."""
     found = analyses(store, settings, as_of=as_of, recorded_before=recorded_before,
                      accounts=parse_accounts(account), progress=progress)
-    return patterns.summarise(found, turned_only=turned), leverage(found, turned_only=turned)
+    studied, vignettes = split_cases(found)  # shares over the study cases, as the demo's headline counts them
+    return patterns.summarise(studied, turned_only=turned), leverage(studied, turned_only=turned), len(vignettes)
 
 
 def ranking(store: EventStore, settings: Settings, *, as_of: str | None = None, account: str | None = None,
@@ -49,13 +52,14 @@ def truth_table(store: EventStore, settings: Settings, *, as_of: str | None = No
 
 
 def diagrams(store: EventStore, settings: Settings, *, case: str | None, all_cases: bool, case_map: bool, kind: str,
-             as_of: str | None = None, account: str | None = None, progress: Progress = None) -> list[Any]:
+             as_of: str | None = None, account: str | None = None, each_loop: bool = False,
+             progress: Progress = None) -> list[Any]:
     """The diagrams `render` draws: each asked-for case's (pathway, loops or both), and the case map."""
     from pathways.outputs.render import files
 
     found = analyses(store, settings, case=case, as_of=as_of, accounts=parse_accounts(account), progress=progress)
     catalogue = store.catalogue()
-    drawn = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue))
+    drawn = list(files.case_diagrams(found if (case or all_cases) else [], kind, catalogue, each_loop=each_loop))
     if case_map:
         drawn.append(files.map_diagram(patterns.summarise(found).transitions, catalogue))
     return drawn
@@ -74,5 +78,6 @@ def report_contents(store: EventStore, settings: Settings, *, as_of: str | None 
         found = [strip(analysis, secret) for analysis in found]
     said = [f"as of {as_of}" if as_of else None, f"accounts: {account}" if account else None,
             "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]
-    return Contents(found, patterns.summarise(found), leverage(found), discretion(found, catalogue.conditions()),
+    studied = split_cases(found)[0]  # the shares over the study cases, as `summary` gives them
+    return Contents(found, patterns.summarise(studied), leverage(studied), discretion(found, catalogue.conditions()),
                     catalogue, head, note="; ".join(filter(None, said)) or None)

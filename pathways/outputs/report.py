@@ -23,6 +23,7 @@ from pathways.analysis.discretion import Table as TruthTable
 from pathways.analysis.leverage import Leverage
 from pathways.analysis.patterns import Summary
 from pathways.analysis.polarity import history_label
+from pathways.outputs.report_sections import index_sections, one_condition_at_a_time
 
 STYLE = """
 :root { color-scheme: light; --fav: #2e8b3a; --unf: #c0392b; --muted: #666; }
@@ -32,12 +33,13 @@ body { font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, s
 nav { display: flex; flex-wrap: wrap; gap: .4rem 1rem; padding: .5rem 0; border-bottom: 1px solid #ddd; }
 h1 { font-size: 1.6rem; margin: .8rem 0 .3rem; } h2 { font-size: 1.25rem; margin-top: 1.8rem; }
 .meta { color: var(--muted); font-size: .9rem; overflow-wrap: anywhere; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; } table.wide { min-width: 52rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .favourable { color: var(--fav); } .unfavourable { color: var(--unf); } .undetermined { color: var(--muted); }
-figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; display: block; }
+figure { margin: 1rem 0; } figure svg { max-width: none; height: auto; display: block; }
+.nw { white-space: nowrap; }
 figcaption { color: var(--muted); font-size: .85rem; }
 blockquote { margin: .3rem 0 .3rem 1rem; padding-left: .6rem; border-left: 3px solid #ccc; }
 @media (max-width: 40rem) { body { font-size: 15px; padding: .6rem; } th, td { padding: .25rem .35rem; } }
@@ -77,8 +79,13 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
         raise PathwaysError(f"cannot create {out}: {error.strerror}", field="--out") from None
     written = []
     for analysis in contents.analyses:
-        figures = [(stem, _inline(render_svg(graph))) for stem, graph in case_diagrams([analysis], "both",
-                                                                                      contents.catalogue)]
+        figures = []
+        for stem, graph in case_diagrams([analysis], "both", contents.catalogue):
+            if stem.endswith("-loops") and not analysis.loops:
+                continue  # no loop, no empty figure
+            svg = render_svg(graph)
+            written.append(_write_bytes(out / "cases" / f"{stem}.svg", svg))  # the full size, a click away
+            figures.append((stem, _inline(svg)))
         written.append(_write(out / "cases" / f"{analysis.case}.html", _page(
             contents, f"Case {analysis.case}", _case_body(analysis, figures), depth=1)))
         if progress:
@@ -87,7 +94,7 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
     pages = {
         "index.html": ("Cases", _index_body(contents)),
         "summary.html": ("Loops across cases", _summary_body(contents.summary)),
-        "discretion.html": ("The street-level question", _discretion_body(contents.discretion)),
+        "discretion.html": ("The street-level question", _discretion_body(contents.discretion, contents.analyses)),
         "leverage.html": ("Leverage", _leverage_body(contents.leverage)),
         "map.html": ("Contact kinds across cases", _map_body(contents.summary, _inline(render_svg(graph)))),
     }
@@ -98,6 +105,13 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
     return written
 
 
+def _write_bytes(path: Path, data: bytes) -> Path:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return path
+
+
 def _write(path: Path, text: str) -> Path:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text, encoding="utf-8")
@@ -105,10 +119,19 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+INLINE_SCALE = 1.2
+"""Inline diagrams drawn 1.2 times their size: their 10-point text then reads at 16 px, the body text's size."""
+
+
 def _inline(svg: bytes) -> str:
-    """An SVG document as an element for inline use: no XML declaration, doctype or comments."""
-    text = svg.decode("utf-8")
-    return re.sub(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>|<!--.*?-->", "", text, flags=re.S).strip()
+    """An SVG document as an element for inline use: no XML declaration, doctype or comments; scaled."""
+    text = re.sub(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg.decode("utf-8"), flags=re.S).strip()
+    head = re.search(r"<svg\b[^>]*>", text)
+    if head is None:
+        return text
+    scaled = re.sub(r'\b(width|height)="([\d.]+)pt"',
+                    lambda m: f'{m[1]}="{float(m[2]) * INLINE_SCALE:.2f}pt"', head[0])
+    return text[:head.start()] + scaled + text[head.end():]
 
 
 def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
@@ -126,12 +149,14 @@ def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
             f"</body></html>\n")
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = ()) -> str:
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = (),
+           css: str | None = None) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(
         f'<td class="n">{_cell(v)}</td>' if i in numeric else f"<td>{_cell(v)}</td>" for i, v in enumerate(row))
         + "</tr>" for row in rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    classes = f' class="{css}"' if css else ""
+    return f'<div class="scroll"><table{classes}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 class Raw(str):
@@ -153,18 +178,21 @@ def _link(href: str, text: str) -> Raw:
 
 
 def _index_body(contents: Contents) -> str:
-    rows = []
-    for analysis in contents.analyses:
-        profile = analysis.pathway.profile
-        classes = ", ".join(f"{loop.id} {loop.polarity}{_turns(loop)} {loop.valence} {loop.change}"
-                            for loop in analysis.loops)
-        rows.append((_link(f"cases/{profile.case}.html", profile.case), profile.origin, profile.motive,
-                     profile.arrival, len(analysis.pathway.steps), len(analysis.loops), classes or "no loop"))
+    def table(analyses: list[CaseAnalysis]) -> str:
+        rows = []
+        for analysis in analyses:
+            profile = analysis.pathway.profile
+            classes = Raw("; ".join(f"{escape(loop.id)} {escape(loop.polarity + _turns(loop))} {_valence(loop.valence)} "
+                                    f"{escape(loop.change)}" for loop in analysis.loops) or "no loop")
+            rows.append((_link(f"cases/{profile.case}.html", profile.case), profile.origin, profile.motive,
+                         profile.arrival, len(analysis.pathway.steps), len(analysis.loops), classes))
+        return _table(("case", "origin", "motive", "arrival", "steps", "loops", "loop classes"), rows,
+                      numeric=(4, 5))
+
     summary = contents.summary
     return (f"<p>{summary.cases} cases, {summary.loops} loops; cases with at least one dampening-unfavourable "
             f"loop: {summary.cases_with_dampening_unfavourable} of {summary.cases} "
-            f"({summary.dampening_unfavourable_share:.0%}).</p>"
-            + _table(("case", "origin", "motive", "arrival", "steps", "loops", "loop classes"), rows, numeric=(4, 5)))
+            f"({summary.dampening_unfavourable_share:.0%}).</p>" + index_sections(contents.analyses, table))
 
 
 def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> str:
@@ -174,25 +202,33 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> st
              f"({profile.retracted} retracted).</p>"]
     if profile.notes:
         parts.append(f"<p>{escape(profile.notes)}</p>")
-    steps = [(step.ref.rsplit("#", 1)[-1], step.effective, step.phase, step.regime, step.label, step.account,
+    steps = [(step.ref.rsplit("#", 1)[-1], step.effective, step.phase,
+              Raw(f'<span class="nw">{escape(step.regime or "")}</span>'), step.label, step.account,
               _valence(step.perceived), " ".join(filter(None, [step.discretion, " ".join(
                   f"{n}={v}" for n, v in step.conditions)])),
               " ".join(f"{v} {d}" for v, d in step.effects)) for step in analysis.pathway.steps]
     parts += ["<h2>Pathway</h2>", _table(("#", "when", "phase", "regime", "step", "account", "perceived",
-                                           "discretion", "effects"), steps)]
+                                           "discretion", "effects"), steps, css="wide")]
     for stem, svg in figures:
         kind = "pathway" if stem.endswith("-pathway") else "causal loop diagram"
-        parts.append(f'<figure class="diagram">{svg}<figcaption>The {kind} of {escape(analysis.case)}.'
-                     "</figcaption></figure>")
+        parts.append(f'<figure class="diagram"><div class="scroll"><a href="{escape(stem)}.svg">{svg}</a></div>'
+                     f"<figcaption>The {kind} of {escape(analysis.case)} (at its own size; the link opens it "
+                     "alone).</figcaption></figure>")
     parts.append("<h2>Loops</h2>")
     if not analysis.loops:
         parts.append("<p>No loop.</p>")
+    else:
+        parts.append("<p>Signs: <code>─+→</code> the two change in the same direction, <code>─−→</code> in "
+                     "opposite directions.</p>")
     by_ref = {step.ref: step for step in analysis.pathway.steps}
     for loop in analysis.loops:
-        cycle = " → ".join(f"{v} ({s})" for v, s in zip(loop.variables, loop.signs)) + f" → {loop.variables[0]}"
+        cycle = " ".join(f"{v} ─{'−' if s == '-' else s}→" for v, s in zip(loop.variables, loop.signs)) + (
+            f" {loop.variables[0]}")
         parts.append(f'<h3 id="{escape(loop.id)}">{escape(loop.id)}: {escape(loop.polarity + _turns(loop))}, '
-                     f'{_valence(loop.valence)}, {escape(loop.change)}</h3><p>{escape(cycle)}. Opened by '
-                     f'{escape(loop.opened_by or "no contact")}, closed by {escape(loop.closing_event)}; '
+                     f'{_valence(loop.valence)}, {escape(loop.change)}</h3><p>{escape(cycle)}. '
+                     + (f"Opened by {escape(loop.opened_by)}" if loop.opened_by else
+                        "No contact or period without contact among its evidence opened it")
+                     + f', closed by {escape(loop.closing_event)}; '
                      f"confidence {escape(loop.confidence)}"
                      + (f"; archetypes: {escape(', '.join(loop.archetypes))}" if loop.archetypes else "") + ".</p>")
         if loop.turned:
@@ -222,10 +258,12 @@ def _summary_body(summary: Summary) -> str:
     classes = [(*label.split("/"), count) for label, count in summary.classes.items()]
     parts = [_table(("polarity", "valence", "change", "loops"), [(p, _valence(v), c, n) for p, v, c, n in classes],
                     numeric=(3,))]
-    for title, groups in (("By motive", summary.by_motive), ("By arrival cohort", summary.by_cohort),
-                          ("By the regime in force when the loop closed", summary.by_regime)):
-        rows = [(key, *label.split("/"), count) for key, counts in groups.items() for label, count in counts.items()]
-        parts += [f"<h2>{escape(title)}</h2>", _table(("group", "polarity", "valence", "change", "loops"), rows,
+    for title, column, groups in (("By motive", "motive", summary.by_motive),
+                                  ("By arrival cohort", "arrival cohort", summary.by_cohort),
+                                  ("By the regime in force when the loop closed", "regime", summary.by_regime)):
+        rows = [(key, polarity, _valence(valence), change, count) for key, counts in groups.items()
+                for label, count in counts.items() for polarity, valence, change in [label.split("/")]]
+        parts += [f"<h2>{escape(title)}</h2>", _table((column, "polarity", "valence", "change", "loops"), rows,
                                                        numeric=(4,))]
     parts += ["<h2>Archetypes</h2>", _table(("archetype", "loops"), summary.archetypes.items(), numeric=(1,))]
     parts += ["<h2>Loops whose polarity turned</h2>",
@@ -267,13 +305,15 @@ def _claim(table: TruthTable) -> str:
             f"coverage {coverage}.</p>")
 
 
-def _discretion_body(result: Discretion) -> str:
+def _discretion_body(result: Discretion, analyses: Sequence[CaseAnalysis]) -> str:
     present = ", ".join(f"{name} {value}" for name, value in result.present.items())
     parts = [f"<p>Outcome: going beyond the rules ({escape(' or '.join(result.outcome))}). Present means: "
              f"{escape(present)}. ● present, ○ absent. Sufficient: consistency ≥ {result.cut}. Left out: "
              f"{result.uncoded} contacts without discretion coded, {result.incomplete} missing a condition.</p>",
              _truth_rows(result, result.table), _claim(result.table),
              f"<p>Solution (conservative): {escape(' + '.join(result.solution) or 'none sufficient')}.</p>"]
+    parts.append(one_condition_at_a_time(result, analyses, lambda single: _truth_rows(single, single.table),
+                                         lambda single: _claim(single.table)))
     for role, table in result.by_role.items():
         parts += [f"<h2>Role: {escape(role)}</h2>", _truth_rows(result, table), _claim(table)]
     return "\n".join(parts)

@@ -11,6 +11,8 @@ from events.envelope import Event
 
 from pathways.analysis.causal import is_low
 from pathways.analysis.polarity import history_label
+from pathways.outputs.fitted import Column, FittedTable
+from pathways.outputs.wording import plural
 
 
 def _summary(event: Event) -> str:
@@ -54,8 +56,11 @@ def _because(refs: Sequence[str], live: set[str], any_retracted: bool) -> str:
     return " ".join(shown)
 
 
-def log_table(events: Sequence[Event], first: int = 0) -> Table:
-    table = Table(title=f"events {first + 1} to {first + len(events)}", show_lines=False)
+def log_table(events: Sequence[Event], first: int = 0, case: str | None = None) -> Table:
+    """A page of the log; its heading counts the events shown and names the log positions they hold."""
+    span = f"positions {events[0].position} to {events[-1].position}" if events else "no positions"
+    what = f"events {first + 1} to {first + len(events)}" + (f" of case {case}" if case else "")
+    table = Table(title=f"{what}: log {span}", show_lines=False)
     for column in ("pos", "ref", "type", "occurred", "summary", "hash"):
         table.add_column(column, no_wrap=column != "summary")
     for event in events:
@@ -72,11 +77,15 @@ def _valence(text: str | None) -> Text:
     return Text(text or "", style=VALENCE_STYLE.get(text or "", ""))
 
 
-def loops_table(loops, title: str = "loops") -> Table:
-    table = Table(title=f"{title} ({len(loops)})")
-    for column in ("case", "id", "cycle", "polarity", "valence", "change", "opened by", "closed by",
-                   "confidence", "flags", "archetypes"):
-        table.add_column(column, overflow="fold")
+LOOP_COLUMNS = (Column("case"), Column("id"), Column("cycle"), Column("polarity", "pol."),
+                Column("valence", "val."), Column("change", "chg.", drop=6), Column("opened by", "opened", drop=4),
+                Column("closed by", "closed", drop=5), Column("confidence", "conf.", drop=3),
+                Column("flags", drop=1), Column("archetypes", "arch.", drop=2))
+
+
+def loops_table(loops, title: str = "loops") -> FittedTable:
+    """Every word whole at any width: short headers, then the least used columns left out (the caption says)."""
+    table = FittedTable(f"{title} ({len(loops)})", LOOP_COLUMNS)
     for loop in loops:
         cycle = " ".join(f"{v} ─{s}→" for v, s in zip(loop.variables, loop.signs)) + f" {loop.variables[0]}"
         flags = ", ".join(name for name in ("reset_rooted", "anticipated", "ambiguous") if getattr(loop, name))
@@ -91,7 +100,7 @@ def loops_table(loops, title: str = "loops") -> Table:
 def floor_note(analyses) -> Text:
     """Which cases' loops are a floor, and what a user can do about it."""
     cases = [f"{a.case} (at least {len(a.loops)})" for a in analyses if not a.loops_complete]
-    return Text(f"loops are a floor in {len(cases)} case(s): {', '.join(cases[:10])}"
+    return Text(f"loops are a floor in {plural(len(cases), 'case')}: {', '.join(cases[:10])}"
                 f"{' ...' if len(cases) > 10 else ''}. The enumeration stopped at its budget "
                 "(PATHWAYS_LOOP_BUDGET loops or 5 s a case): lower --loop-bound, or split the case's graph.",
                 style="yellow")
@@ -130,6 +139,9 @@ def unread_table(unread) -> Table:
 
 
 SHOWN_LOOPS = 200
+TIMELINE_COLUMNS = (Column("#"), Column("when"), Column("phase", drop=3), Column("regime", drop=2), Column("step"),
+                    Column("account", "acct.", drop=4), Column("perceived", "perc."),
+                    Column("discretion", "discr.", drop=1), Column("effects"), Column("because", "bec.", drop=5))
 
 
 def case_view(analysis):
@@ -139,10 +151,8 @@ def case_view(analysis):
     profile = analysis.pathway.profile
     head = (f"[bold]{profile.case}[/]  origin {profile.origin}  motive {profile.motive}  "
             f"arrival {profile.arrival or '?'}  cohort {profile.cohort}  "
-            f"{profile.events} events ({profile.retracted} retracted)")
-    timeline = Table(title="pathway", expand=True)
-    for column in ("#", "when", "phase", "regime", "step", "account", "perceived", "discretion", "effects", "because"):
-        timeline.add_column(column, overflow="fold")
+            f"{plural(profile.events, 'event')} ({profile.retracted} retracted)")
+    timeline = FittedTable("pathway", TIMELINE_COLUMNS, expand=True)
     live = {step.ref for step in analysis.pathway.steps} | {step.event_id for step in analysis.pathway.steps}
     for step in analysis.pathway.steps:
         effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
@@ -184,7 +194,7 @@ def summary_view(summary):
     from rich.console import Group
 
     limited = " (only loops whose polarity turned)" if summary.turned_only else ""
-    classes = Table(title=f"{summary.loops} loops in {summary.cases} cases{limited}")
+    classes = Table(title=f"{plural(summary.loops, 'loop')} in {plural(summary.cases, 'case')}{limited}")
     for column in ("polarity", "valence", "change", "loops"):
         classes.add_column(column, justify="right" if column == "loops" else "left")
     for label, count in summary.classes.items():
@@ -270,8 +280,8 @@ def discretion_view(result, by_role: bool = True):
     present = ", ".join(f"{name} {value}" for name, value in result.present.items())
     parts = [_truth_table(result, result.table.rows,
                           f"going beyond the rules ({' or '.join(result.outcome)}): truth table of "
-                          f"{sum(row.contacts for row in result.table.rows)} contacts"),
-             Text(f"present means: {present}. Left out: {result.uncoded} contacts without discretion coded, "
+                          f"{plural(sum(row.contacts for row in result.table.rows), 'contact')}"),
+             Text(f"present means: {present}. Left out: {plural(result.uncoded, 'contact')} without discretion coded, "
                   f"{result.incomplete} missing a condition. Sufficient: consistency >= {result.cut}."),
              Text(_claim(result.table), style="bold"),
              Text("solution (conservative): " + (" + ".join(result.solution) or "none sufficient"), style="bold")]
@@ -301,5 +311,5 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, list):
         return ", ".join(_cell(item) if not isinstance(item, dict) else
-                         f"{item.get('from')} {item.get('sign')}> {item.get('to')}" for item in value)
+                         f"{item.get('from')} ─{item.get('sign')}→ {item.get('to')}" for item in value)
     return str(value)

@@ -11,24 +11,22 @@ from events.rules.catalogue import Catalogue
 
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.causal import is_low
+from pathways.analysis.classify import Loop
 from pathways.analysis.pathway import PHASES
 from pathways.analysis.polarity import history_label, history_text, sign_history_text, sign_turns_label
-from pathways.outputs.render.engine import joined, label
+from pathways.outputs.render.engine import Positioned, joined, label
+from pathways.outputs.render.pathwayparts import closing_marks, pathway_legend
+from pathways.outputs.render.loopstyle import VALENCE_COLOUR, legend_entries, edge_style, loop_label, sign_label
+from pathways.outputs.render.placement import Placement
 
 PERCEIVED_FILL = {"favourable": "#b9e4a8", "unfavourable": "#f5b0ab", "mixed": "#f8d98b", "neutral": "#dddddd"}
-VALENCE_COLOUR = {"favourable": "#2e8b3a", "unfavourable": "#c0392b", "undetermined": "#7f7f7f"}
-FAMILY_SHAPE = {"state": "box", "local": "house", "reception": "hexagon", "education": "tab", "civil": "ellipse",
+FAMILY_SHAPE = {"state": "box", "local": "component", "reception": "hexagon", "education": "tab", "civil": "ellipse",
                 "market": "box3d"}
 DRAWN = ("ContactRecorded", "ContactAbsent", "StateObserved", "ExpectationFormed")
 FONT = "Helvetica"
 BEYOND_RULES = ("extra-mile", "bending", "breaking")
 """Street-level discretion beyond the rules: the contacts the pathway diagram marks."""
 BEYOND_COLOUR = "#6a1b9a"
-PATHWAY_LEGEND = (("fill", "perceived: green favourable, red unfavourable, amber mixed, grey neutral"),
-                  ("dashed box", "a period without contact"), ("dashed arrow", "because (cause to effect)"),
-                  ("double border", "closes a loop"),
-                  ("* purple border", "the bureaucrat went beyond the rules (extra mile, bending, breaking)"))
-
 
 def _node_id(ref: str) -> str:
     return "s" + ref.rsplit("#", 1)[-1] if "#" in ref else "e" + ref[:8]
@@ -48,10 +46,8 @@ def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Di
                            f"arrival {profile.arrival or '?'}", width=120))
     graph.attr("node", fontname=FONT, fontsize="10", style="filled", fillcolor="white")
     graph.attr("edge", fontname=FONT, fontsize="9")
-    closing: dict[str, list[str]] = defaultdict(list)
-    for loop in analysis.loops:
-        closing[loop.closing_event].append(loop.id)
     steps = [step for step in analysis.pathway.steps if step.type in DRAWN]
+    closing = closing_marks(analysis, steps)
     drawn = {step.ref for step in steps}
     by_phase: dict[str | None, list] = defaultdict(list)
     for step in steps:
@@ -86,7 +82,9 @@ def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Di
             graph.edge(_node_id(cause), _node_id(effect), style="dashed", color="#555555", arrowsize="0.6",
                        constraint="false")
     graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
-               label=graphviz.nohtml("".join(f"{key}: {text}\\l" for key, text in PATHWAY_LEGEND)))
+               label=graphviz.nohtml("".join(f"{key}: {text}\\l" for key, text in pathway_legend(
+                   steps, FAMILY_SHAPE, catalogue, closing,
+                   any(s.type == "ContactRecorded" and s.discretion in BEYOND_RULES for s in steps)))))
     if starts:  # the legend under the last row
         graph.edge(_node_id(starts[-1].ref), "legend", style="invis")
     return graph
@@ -110,7 +108,7 @@ def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[
         attributes = {"shape": "ellipse", "fontsize": "9"}
     else:
         text = label(when, step.label, step.outcome, f"closes {', '.join(closes)}" if closes else None)
-        attributes = {"shape": "note", "style": "dashed,filled"}
+        attributes = {"shape": "note", "style": "filled", "color": "#3b6ea8"}
     attributes.update(label=text, fillcolor=PERCEIVED_FILL.get(step.perceived or "", "white"),
                       tooltip=label(step.quote or step.ref, width=200))
     if closes:
@@ -121,117 +119,83 @@ def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[
 
 
 def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool = True,
-                 positions: Mapping[str, tuple[float, float]] | None = None) -> graphviz.Digraph:
-    """Variables as nodes, signed arrows (+/- at the head), each loop's R/D label inside its cycle.
+                 placed: Placement | None = None, only: Loop | None = None) -> graphviz.Digraph:
+    """Variables as nodes (named as the tables name them), signed arrows, each loop's label in its cycle.
 
+    Without `placed`, a neato layout with the labels pulled in by springs and no legend: the first
+    pass, the layout `placement.place` works from. With it, every position, curve, sign and label is
+    kept as placed (`nop2`), the legend beside. `only` draws one loop: its variables, links and label.
     A link whose sign changed is marked with its course (`+ -> - 2013-06`), and a loop that turned
     with its own under its id (`D1`, `R -> D 2013-06`).
-
-    Given the `positions` of a first layout (without markers), every variable is pinned there and
-    each loop's label is pinned at the centre of its cycle; without them, springs pull the labels in.
     """
     case = analysis.pathway.profile.case
-    graph = graphviz.Digraph(name=f"loops_{case}", engine="neato")
+    loops = [only] if only else list(analysis.loops)
+    pairs = {(v, loop.variables[(i + 1) % len(loop.variables)]) for loop in loops for i, v in enumerate(loop.variables)}
+    edges = [edge for edge in analysis.graph.edges if not only or (edge.source, edge.target) in pairs]
+    graph = (Positioned if placed else graphviz.Digraph)(name=f"loops_{case}" + (f"_{only.id}" if only else ""),
+                                                         engine="neato")
+    title = (f"Loop {only.id} of {case}: {only.polarity}, {only.valence}, {only.change}" if only else
+             f"Causal loop diagram of {case}: {len(loops)} loop{'' if len(loops) == 1 else 's'}")
     graph.attr(overlap="prism", splines="curved", sep="+14", fontname=FONT, labelloc="t", outputorder="edgesfirst",
-               label=label(f"Causal loop diagram of {case}: {len(analysis.loops)} "
-                           f"loop{'' if len(analysis.loops) == 1 else 's'}", width=120))
+               label=label(title, width=120))
     graph.attr("node", fontname=FONT, fontsize="11", shape="ellipse", style="filled", fillcolor="white")
     graph.attr("edge", fontname=FONT, fontsize="14", len="1.6")
     valence_of: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for loop in analysis.loops:
+    for loop in loops:
         for index, variable in enumerate(loop.variables):
             valence_of[(variable, loop.variables[(index + 1) % len(loop.variables)])].add(loop.valence)
-    labels = catalogue.entries["variables"]
-    pinned = positions or {}
-    for variable in analysis.graph.variables():
-        place = pinned.get(f"v_{variable}")
-        graph.node(f"v_{variable}", label=label(labels.get(variable, {}).get("label", variable), width=18),
-                   **({"pos": f"{place[0]:.3f},{place[1]:.3f}!"} if place else {}))
-    for edge in analysis.graph.edges:
-        valences = valence_of.get((edge.source, edge.target), set())
-        colour = (VALENCE_COLOUR.get(next(iter(valences)), "#7f7f7f") if len(valences) == 1
-                  else "#d68910" if valences else "#b0b0b0")
-        sign = edge.sign_text + ("?" if edge.ambiguous and edge.sign else "")
+    for variable in sorted({v for edge in edges for v in (edge.source, edge.target)}):
+        graph.node(f"v_{variable}", label=label(variable, width=18),
+                   **({"pos": _pos(placed.nodes[f"v_{variable}"])} if placed else {}))
+    for edge in edges:
+        key = (f"v_{edge.source}", f"v_{edge.target}")
+        drawn = {}
+        if placed:
+            curve, tip = placed.edges[key]
+            drawn = {"pos": f"e,{tip[0]:.2f},{tip[1]:.2f} " + " ".join(f"{x:.2f},{y:.2f}" for x, y in curve),
+                     "head_lp": f"{placed.signs[key][0]:.2f},{placed.signs[key][1]:.2f}"}
         turns = {"label": label(sign_turns_label(edge.history), width=40), "fontsize": "10",
                  "tooltip": label(f"{edge.source} -> {edge.target}: {sign_history_text(edge.history)}", width=200)
                  } if edge.shifting else {}
-        graph.edge(f"v_{edge.source}", f"v_{edge.target}", headlabel=sign, labeldistance="1.8", labelangle="30",
-                   labelfontsize="18", labelfontname=f"{FONT}-Bold",
-                   color=colour, fontcolor=colour, penwidth="2.2" if valences else "1.0",
-                   style="dotted" if is_low(edge.confidence) else
-                   "dashed" if edge.origins == ("expected",) else "solid", **turns)
+        graph.edge(*key, headlabel=sign_label(edge), labeldistance="1.8", labelangle="30", labelfontsize="18",
+                   labelfontname=f"{FONT}-Bold", **edge_style(edge, valence_of.get((edge.source, edge.target), set())),
+                   **drawn, **turns)
     if not markers:
         return graph
-    taken: list[tuple[float, float]] = []
-    for loop in analysis.loops:
+    for loop in loops:
         colour = VALENCE_COLOUR.get(loop.valence, "#7f7f7f")
-        marker = f"m_{loop.id}"
-        centre = _centre([pinned.get(f"v_{variable}") for variable in loop.variables], taken)
         weak = is_low(loop.confidence)
-        name = f"{loop.id}?" if weak else loop.id
-        shape = ({"label": label(name, history_label(loop.polarity_history), width=40), "shape": "box",
+        shape = ({"label": label(loop_label(loop), history_label(loop.polarity_history), width=40), "shape": "box",
                   "style": "rounded,dashed,filled" if weak else "rounded,filled", "margin": "0.05,0.02"}
                  if loop.turned else
-                 {"label": name, "shape": "circle", "style": "dashed,filled" if weak else "filled",
+                 {"label": loop_label(loop), "shape": "circle", "style": "dashed,filled" if weak else "filled",
                   "width": "0.45", "fixedsize": "true"})
-        graph.node(marker, fontsize="12", fontcolor=colour, color=colour,
+        graph.node(f"m_{loop.id}", fontsize="12", fontcolor=colour, color=colour,
                    tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}, confidence {loop.confidence}",
                                  history_text(loop.polarity_history) if loop.turned else None, width=200),
-                   **shape, **({"pos": f"{centre[0]:.3f},{centre[1]:.3f}!"} if centre else {}))
-        for variable in loop.variables:
-            graph.edge(marker, f"v_{variable}", style="invis", len="0.6", weight="8")
-    corner = {}
-    if pinned:  # right of the drawing, level with its top
-        corner = {"pos": f"{max(x for x, _ in pinned.values()) + 2.6:.3f},{max(y for _, y in pinned.values()) - 0.6:.3f}!"}
-    graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
-               label=_legend(_over_time(analysis)), **corner)
+                   **shape, **({"pos": _pos(placed.labels[loop.id])} if placed else {}))
+        if not placed:
+            for variable in loop.variables:
+                graph.edge(f"m_{loop.id}", f"v_{variable}", style="invis", len="0.6", weight="8")
+    entries = legend_entries(edges, valence_of, loops)
+    if placed and entries:  # nothing drawn, nothing to explain
+        graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
+                   label=graphviz.nohtml("".join(f"{key}  {text}\\l" for key, text in entries)),
+                   pos=_pos(_legend_corner(placed, entries)))
     return graph
 
 
-def _centre(points: Sequence[tuple[float, float] | None], taken: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """The centroid of a cycle's node positions, nudged down until it clears earlier labels. A loop of
-    two variables has its two arrows through that centre: its label moves off to the side instead."""
-    if not points or any(point is None for point in points):
-        return None
-    x = sum(point[0] for point in points) / len(points)
-    y = sum(point[1] for point in points) / len(points)
-    if len(points) == 2:
-        dx, dy = points[1][0] - points[0][0], points[1][1] - points[0][1]
-        length = (dx * dx + dy * dy) ** 0.5 or 1.0
-        x, y = x - dy / length * TWO_LOOP_OFFSET, y + dx / length * TWO_LOOP_OFFSET
-    while any(abs(x - a) < 0.5 and abs(y - b) < 0.5 for a, b in taken):
-        y -= 0.5
-    taken.append((x, y))
-    return x, y
+def _pos(point: tuple[float, float]) -> str:
+    return f"{point[0]:.2f},{point[1]:.2f}!"
 
 
-TWO_LOOP_OFFSET = 0.8
-"""Inches between a two-variable loop's label and the line through its variables (past the curved arrows)."""
-
-LEGEND = (("+", "same direction"), ("-", "opposite direction"), ("R1", "reinforcing loop"),
-          ("D1", "dampening loop"), ("green", "favourable loop"), ("red", "unfavourable loop"),
-          ("amber", "in loops of both valences"), ("grey", "undetermined or in no loop"),
-          ("dashed", "expected (mini-theory)"), ("?", "ambiguous sign"),
-          ("dotted", "coded link of low confidence"), ("R1?", "loop resting on a low-confidence link"))
-
-
-OVER_TIME = (("? alone", "sign undetermined (evidence of one date tied)"),
-             ("+ -> - DATE", "a link whose sign turned, and when"),
-             ("D1 R -> D DATE", "a loop that turned: its course"),
-             ("U1", "loop of undetermined polarity"))
-"""Legend lines shown only on a diagram that has such a link or loop (others stay as they were)."""
-
-
-def _over_time(analysis: CaseAnalysis) -> tuple[tuple[str, str], ...]:
-    edges, loops = analysis.graph.edges, analysis.loops
-    present = (any(edge.sign == 0 for edge in edges), any(edge.shifting for edge in edges),
-               any(loop.turned for loop in loops), any(loop.polarity == "undetermined" for loop in loops))
-    return tuple(line for line, shown in zip(OVER_TIME, present) if shown)
-
-
-def _legend(extra: Sequence[tuple[str, str]] = ()) -> str:
-    """Plain text, left-justified: the embedded Graphviz has no HTML-like labels."""
-    return graphviz.nohtml("".join(f"{key}  {text}\\l" for key, text in (*LEGEND, *extra)))
+def _legend_corner(placed: Placement, entries: Sequence[tuple[str, str]]) -> tuple[float, float]:
+    """The legend's centre: right of the drawing, level with its top (its size estimated from its text)."""
+    xs = [x for curve, _ in placed.edges.values() for x, _ in curve] + [x for x, _ in placed.nodes.values()]
+    ys = [y for curve, _ in placed.edges.values() for _, y in curve] + [y for _, y in placed.nodes.values()]
+    width = max(len(f"{key}  {text}") for key, text in entries) * 9 * 0.55 + 43
+    height = len(entries) * 11 + 22
+    return max(xs) + 60 + width / 2, max(ys) - height / 2 + 10
 
 
 def case_map(transitions: Sequence[tuple[str, str, int]], kind_labels: Mapping[str, Mapping]) -> graphviz.Digraph:

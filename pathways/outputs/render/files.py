@@ -12,25 +12,40 @@ from events.rules.catalogue import Catalogue
 from events.errors import PathwaysError
 
 from pathways.analysis.case import CaseAnalysis
+from pathways.analysis.classify import Loop
 from pathways.analysis.patterns import ABSENCE
 from pathways.outputs.render.diagrams import case_map, loop_diagram, pathway_diagram
-from pathways.outputs.render.engine import positions, render
+from pathways.outputs.render.engine import layout, render
+from pathways.outputs.render.placement import parse_layout, place
+from pathways.outputs.wording import plural
 
 KINDS = {"pathway": ("pathway",), "loops": ("loops",), "both": ("pathway", "loops")}
 
 
-def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalogue
+def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalogue, *, each_loop: bool = False
                   ) -> Iterable[tuple[str, graphviz.Digraph]]:
-    """(file stem, diagram) for each case and requested kind."""
+    """(file stem, diagram) for each case and requested kind; with `each_loop`, one loop diagram per loop
+    (CASE-loop-R1, ...) instead of the case's whole diagram."""
     if kind not in KINDS:
         raise PathwaysError(f"unknown kind '{kind}' (use pathway, loops or both)", field="--kind")
     for analysis in analyses:
         for part in KINDS[kind]:
             if part == "pathway":
                 yield f"{analysis.case}-pathway", pathway_diagram(analysis, catalogue)
+            elif each_loop:
+                for loop in analysis.loops:
+                    yield f"{analysis.case}-loop-{loop.id}", loop_figure(analysis, catalogue, loop)
             else:
-                first = positions(loop_diagram(analysis, catalogue, markers=False))
-                yield f"{analysis.case}-loops", loop_diagram(analysis, catalogue, positions=first)
+                yield f"{analysis.case}-loops", loop_figure(analysis, catalogue)
+
+
+def loop_figure(analysis: CaseAnalysis, catalogue: Catalogue, only: Loop | None = None) -> graphviz.Digraph:
+    """The loop diagram in two passes: a layout with the labels on springs (so it leaves them room), then
+    the signs and labels placed in it by rule, everything else kept where it was."""
+    first = parse_layout(layout(loop_diagram(analysis, catalogue, only=only)), keep=lambda name: name.startswith("v_"))
+    loops = [only] if only else analysis.loops
+    placed = place(first, [(loop.id, [f"v_{v}" for v in loop.variables]) for loop in loops])
+    return loop_diagram(analysis, catalogue, placed=placed, only=only)
 
 
 def map_diagram(transitions: Sequence[tuple[str, str, int]], catalogue: Catalogue) -> tuple[str, graphviz.Digraph]:
@@ -45,17 +60,19 @@ def write_diagrams(diagrams: Sequence[tuple[str, graphviz.Digraph]], out: Path, 
     if not force:
         existing = [path for path in paths if path.exists()]
         if existing:
-            raise PathwaysError(f"{existing[0]} exists ({len(existing)} file(s) would be overwritten; use --force)",
+            raise PathwaysError(f"{existing[0]} exists ({plural(len(existing), 'file')} would be overwritten; use --force)",
                                 field="--out")
+    rendered = []
+    for _, diagram in diagrams:  # all rendered before the folder is made: a failure leaves nothing behind
+        rendered.append(render(diagram, fmt))
+        if progress:
+            progress(1)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PathwaysError(f"cannot create {out}: {error.strerror}", field="--out") from None
-    for path, (_, diagram) in zip(paths, diagrams):
-        data = render(diagram, fmt)
+    for path, data in zip(paths, rendered):
         partial = path.with_name(f".{path.name}.partial")
         partial.write_bytes(data)
         os.replace(partial, path)
-        if progress:
-            progress(1)
     return paths
