@@ -11,8 +11,8 @@ from typing import Any
 from events.append.prepare import Prepared
 from events.envelope import case_stream
 from events.errors import InvalidEvent
-from events.rules.corrections import NOT_AMENDABLE, corrected
-from events.rules.validate import RefTarget, check_annotations, dated, effect_variables, later_than
+from events.rules.corrections import NOT_AMENDABLE, corrected, names
+from events.rules.validate import Ref, RefTarget, check_annotations, dated, effect_variables, later_than
 
 
 
@@ -48,9 +48,9 @@ def _check_citers(batch: Any, case: str, target: RefTarget, effects: frozenset[s
     broken = []
     for event in live:
         for text in event.data.get("because", ()):
-            if not _names(text, target):
+            if not names(text, target.event_id, target.version):
                 continue
-            variable = text.rpartition(":")[2] if text.count(":") else None
+            variable = Ref.parse(text).variable
             own = dated(event.type, event.occurred, event.data)
             if (variable is not None and variable not in effects) or (variable is None and not effects):
                 broken.append(f"{case}#{event.version} (cites {text}: "
@@ -60,8 +60,3 @@ def _check_citers(batch: Any, case: str, target: RefTarget, effects: frozenset[s
     if broken:
         raise InvalidEvent(f"the correction of {case}#{target.version} would leave live events citing what it no "
                            f"longer has: {'; '.join(broken)}; amend or retract those first", field="data.data")
-
-
-def _names(text: str, target: RefTarget) -> bool:
-    head = text.split(":", 1)[0]
-    return head == target.event_id or head.rpartition("#")[2] == str(target.version) and "#" in head

@@ -19,6 +19,12 @@ def target_of(ref_text: str, by_version: dict[int, Any], by_id: dict[str, Any]) 
     return by_version.get(ref.version) if ref.version is not None else by_id.get(ref.event_id)
 
 
+def names(text: str, event_id: str, version: int) -> bool:
+    """Whether a ref of the case (`CASE#N[:VARIABLE]` or an event id) names this event."""
+    ref = Ref.parse(text)
+    return ref.event_id == event_id if ref.event_id is not None else ref.version == version
+
+
 def corrected(events: Sequence[Any]) -> tuple[list[Any], set[str]]:
     """The case's events (in version order) minus retractions and amendments, each amended one as
     its newest correction says, with the ids of the retracted events (also left out). A retracted

@@ -17,7 +17,7 @@ import attrs
 
 from events.envelope import Event, NewEvent, case_stream
 from events.errors import InvalidEvent, PathwaysError
-from events.rules.corrections import NOT_AMENDABLE, corrected, target_of
+from events.rules.corrections import NOT_AMENDABLE, corrected, names, target_of
 from events.store import EventStore
 
 from pathways.application.recording import expand_ref
@@ -129,11 +129,6 @@ def citing(store: EventStore, case: str, ref: str) -> list[str]:
     found = []
     for event in live:
         refs = [*event.data.get("because", ()), *event.data.get("evidence", ())]
-        if event.event_id != target.event_id and any(_names(text, target) for text in refs):
+        if event.event_id != target.event_id and any(names(text, target.event_id, target.version) for text in refs):
             found.append(f"{event.ref} {event.type}")
     return found
-
-
-def _names(text: str, target: Event) -> bool:
-    head = text.split(":", 1)[0]
-    return head == target.event_id or head == target.ref
