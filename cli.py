@@ -609,6 +609,7 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, write nothing.")] = False,
     map_file: Annotated[Optional[Path], typer.Option("--map", help=".qdpx: a TOML file mapping the project's own codes and case variables onto the pathways codebook.")] = None,
     sync: Annotated[bool, typer.Option("--sync", help=".qdpx: amend the events of selections whose codes changed, retract those of selections gone from the project.")] = False,
+    with_sources: Annotated[bool, typer.Option("--with-sources", help=".qdpx: also keep each source's plain text with its case (sealed, erased with it), for `show --context` and the report.")] = False,
     as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Import events from a file: one transaction, all or nothing."""
@@ -619,10 +620,10 @@ def import_(
     # A dry run against a database that does not exist yet checks against an empty log in memory.
     target = ":memory:" if dry_run and not _exists(db) else db
     if _is_qda(file):
-        return _import_qda(file, target, map_file, sync, dry_run, as_json)
-    if map_file is not None or sync:
-        raise PathwaysError(f"{'--map' if map_file is not None else '--sync'} goes with a REFI-QDA project (.qdpx)",
-                            field="--map" if map_file is not None else "--sync")
+        return _import_qda(file, target, map_file, sync, dry_run, as_json, with_sources)
+    if map_file is not None or sync or with_sources:
+        option = "--map" if map_file is not None else "--sync" if sync else "--with-sources"
+        raise PathwaysError(f"{option} goes with a REFI-QDA project (.qdpx)", field=option)
     with _store(target, create=True) as store, _progress("importing", io.count_records(file)) as advance:
         report = store.import_file(file, fmt, dry_run=dry_run, progress=advance, waiting=_Waiting())
     if as_json:
@@ -644,20 +645,23 @@ def _is_qda(file: Path) -> bool:
     return qda.is_project(file)
 
 
-def _import_qda(file: Path, target: str, map_file: Path | None, sync: bool, dry_run: bool, as_json: bool) -> None:
+def _import_qda(file: Path, target: str, map_file: Path | None, sync: bool, dry_run: bool, as_json: bool,
+                with_sources: bool = False) -> None:
     from pathways.application import qda
 
     with _store(target, create=True) as store:
-        done = qda.import_project(store, file, map_file=map_file, sync=sync, dry_run=dry_run, waiting=_Waiting())
+        done = qda.import_project(store, file, map_file=map_file, sync=sync, dry_run=dry_run,
+                                  with_sources=with_sources, waiting=_Waiting())
     if as_json:
         _print_json({"appended": done.appended, "skipped": done.skipped, "retracted": done.retracted,
-                     "cases": done.cases, "selections": done.selections, "dry_run": dry_run,
-                     "first_position": done.first_position, "last_position": done.last_position})
+                     "cases": done.cases, "selections": done.selections, "transcripts": done.transcripts,
+                     "dry_run": dry_run, "first_position": done.first_position, "last_position": done.last_position})
         return
     verb = "would import" if dry_run else "imported"
     typer.echo(f"{verb} {done.appended} events from {file} ({done.selections} coded selections in {done.cases} "
                f"case(s)" + (f"; {done.skipped} already stored, skipped" if done.skipped else "")
-               + (f"; {done.retracted} retracted: gone from the project" if done.retracted else "") + ")")
+               + (f"; {done.retracted} retracted: gone from the project" if done.retracted else "")
+               + (f"; the text of {plural(done.transcripts, 'source')} kept" if done.transcripts else "") + ")")
 
 
 @qda_app.command("inspect")
@@ -857,17 +861,41 @@ def rebuild(reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: 
 @friendly
 def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: AsOfOption = None,
          recorded_before: RecordedOption = None, account: AccountsOption = None, reset_years: ResetOption = 3,
-         loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
+         loop_bound: BoundOption = 8,
+         context: Annotated[bool, typer.Option("--context", help="Also each quote in its paragraph of the transcript, highlighted (transcripts kept by `import --with-sources`).")] = False,
+         as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
     """A case: profile, timeline (whose account, discretion and conditions of each step), phases and
     regimes, state, loops with their openers and confidence, and the researchers' readings."""
     found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before,
                       account=account)
+    passages = _passages(db, found[0].case) if context else None
     if as_json:
-        _print_json(found[0].to_json())
+        shown = {} if passages is None else {"passages": [
+            {"ref": step.ref, **attrs_dict(passages[step.event_id])}
+            for step in found[0].pathway.steps if step.event_id in passages]}
+        _print_json({**found[0].to_json(), **shown})
         return
     from pathways.outputs import terminal as views
 
     _console().print(views.case_view(found[0]))
+    if passages is not None:
+        from pathways.outputs.passages_view import passages_view
+
+        _console().print(passages_view(found[0], passages))
+
+
+def _passages(db: str, case: str) -> dict:
+    """The case's quotes in their paragraphs (by step ref) from its kept transcripts."""
+    from pathways.application.passages import case_passages
+
+    with _store(db, create=False) as store:
+        return case_passages(store, case)
+
+
+def attrs_dict(value: Any) -> dict:
+    import attrs
+
+    return attrs.asdict(value)
 
 
 @app.command()

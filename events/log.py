@@ -186,6 +186,11 @@ class EventLog:
                          f"(position {forgotten.position}; reason: {forgotten.reason})", field=field)
         return stream
 
+    def streams_holding(self, type_: str) -> list[str]:
+        """The streams holding an event of this type (types are stored in clear), in stream order."""
+        rows = self.conn.execute("SELECT DISTINCT stream FROM events WHERE type = ? ORDER BY stream", (type_,))
+        return [stream for (stream,) in rows]
+
     def cases(self) -> list[str]:
         rows = self.conn.execute("SELECT DISTINCT stream FROM events WHERE stream LIKE 'case:%' ORDER BY stream")
         return [case_of(stream) for (stream,) in rows]

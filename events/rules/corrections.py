@@ -10,7 +10,8 @@ from typing import Any
 from events.rules.validate import Ref
 
 CORRECTIONS = frozenset({"EventRetracted", "EventAmended"})
-NOT_AMENDABLE = {"EventRetracted": "a retraction", "EventAmended": "a correction", "CaseForgotten": "an erasure"}
+NOT_AMENDABLE = {"EventRetracted": "a retraction", "EventAmended": "a correction", "CaseForgotten": "an erasure",
+                 "SourceText": "a kept transcript"}
 
 
 def target_of(ref_text: str, by_version: dict[int, Any], by_id: dict[str, Any]) -> Any:

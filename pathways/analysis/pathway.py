@@ -22,6 +22,8 @@ from events.rules.upcasters import account_of
 from events.rules.corrections import corrected
 
 PHASES = ("pre-arrival", "reset", "settled")
+KEPT_TEXT = "SourceText"
+"""A transcript kept with its case (`import --with-sources`): words to quote from, not a step."""
 EFFECT_TYPES = ("ContactRecorded", "ContactAbsent", "StateObserved")
 DIRECTION_VALUE = {"up": 1, "down": -1, "none": 0}
 
@@ -133,6 +135,7 @@ def live_events(events: Sequence[Event], as_of: str | None = None,
     events, the case's opening always kept; and the number retracted."""
     live, retracted_ids = corrected(events)
     retracted = len(retracted_ids)
+    live = [e for e in live if e.type != KEPT_TEXT]
     if accounts is not None:
         live = [e for e in live if e.type == "CaseOpened" or account_of(e.type, e.data) in accounts]
     if as_of is not None:

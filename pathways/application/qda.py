@@ -19,7 +19,7 @@ from events.rules.corrections import corrected
 from events.store import EventStore
 
 from pathways.refi import mapping as code_map
-from pathways.refi import reader
+from pathways.refi import reader, transcripts
 from pathways.refi.convention import Conversion, convert, describe, retraction_id
 from pathways.refi.model import Project
 from pathways.refi.writer import guid as export_guid
@@ -42,6 +42,8 @@ class Imported:
     dry_run: bool
     first_position: int | None
     last_position: int | None
+    transcripts: int = 0
+    """Sources whose text this import keeps with their cases (`--with-sources`), new or already kept."""
 
 
 class NoPathwaysCodes(InvalidEvent):
@@ -74,8 +76,10 @@ def no_codes_reason(path: Path, project: Project, conversion: Conversion) -> str
 
 
 def import_project(store: EventStore, path: Path, *, map_file: Path | None = None, sync: bool = False,
-                   dry_run: bool = False, waiting: Callable[[float], None] | None = None) -> Imported:
-    """Append what the project codes, in one transaction: all of it, or (on any problem) nothing."""
+                   dry_run: bool = False, with_sources: bool = False,
+                   waiting: Callable[[float], None] | None = None) -> Imported:
+    """Append what the project codes, in one transaction: all of it, or (on any problem) nothing. With
+    `with_sources`, each case also keeps the plain text of its sources (`SourceText` events)."""
     project, conversion = read(path, map_file, store)
     if conversion.pathways_coded == 0:
         raise NoPathwaysCodes(no_codes_reason(path, project, conversion), file=str(path))
@@ -89,6 +93,10 @@ def import_project(store: EventStore, path: Path, *, map_file: Path | None = Non
     retractions = _retractions(project, conversion, stored, path) if sync else []
     records += [record for record, _ in retractions]
     whence += [who for _, who in retractions]
+    kept = _source_texts(project, conversion) if with_sources else []
+    records += [record for record, _ in kept if record["event_id"] not in stored]
+    whence += [who for record, who in kept if record["event_id"] not in stored]
+    known += sum(1 for record, _ in kept if record["event_id"] in stored)
     events = [event_io.to_new_event(record, line=index) for index, record in enumerate(records, start=1)]
     try:
         report = store.append(events, dry_run=dry_run, waiting=waiting)
@@ -96,7 +104,29 @@ def import_project(store: EventStore, path: Path, *, map_file: Path | None = Non
         raise _located(error, path, whence) from None
     return Imported(report.appended, report.skipped + known, len(retractions), len(cases),
                     sum(1 for record in conversion.records if record["type"] != "CaseOpened"), dry_run,
-                    report.first_position, report.last_position)
+                    report.first_position, report.last_position,
+                    len({(record["case"], record["data"]["source"]) for record, _ in kept}))
+
+
+def _source_texts(project: Project, conversion: Conversion) -> list[tuple[dict[str, Any], str]]:
+    """The `SourceText` records of each imported case: the sources it holds by `SourceRef` and those its
+    coded selections lie in, in the project's order, each split into parts under the event limits."""
+    sources_of: dict[str, set[str]] = {}
+    for record in conversion.records:
+        held = sources_of.setdefault(record["case"], set())
+        refi = record.get("meta", {}).get("refi", {})
+        if record["type"] != "CaseOpened" and isinstance(refi.get("source"), str):
+            held.add(refi["source"])
+    for case in project.cases:
+        if case.name in sources_of:
+            sources_of[case.name].update(case.sources)
+    found = []
+    for case, held in sources_of.items():
+        for source in project.sources:
+            if source.guid in held and source.text is not None:
+                who = f"source {describe(source.guid, source.name)}"
+                found += [(record, who) for record in transcripts.records(case, source.guid, source.name, source.text)]
+    return found
 
 
 def _located(error: PathwaysError, path: Path, whence: list[str]) -> PathwaysError:
@@ -153,6 +183,8 @@ def _known(stored: dict[str, Event]) -> dict[str, Event]:
     """The stored events by the selection GUID each came from, or was exported under."""
     known = {}
     for event in stored.values():
+        if event.type == transcripts.TYPE:
+            continue
         refi = event.meta.get("refi") if isinstance(event.meta, dict) else None
         selection = refi.get("selection") if isinstance(refi, dict) else None
         known[selection if isinstance(selection, str) else selection_guid(event.event_id)] = event
@@ -209,7 +241,8 @@ def _retractions(project: Project, conversion: Conversion, stored: dict[str, Eve
     retracted = {str(event.data.get("ref")) for event in stored.values() if event.type == "EventRetracted"}
     found = []
     for event in stored.values():
-        if event.type in ("CaseOpened", "EventRetracted") or event.event_id in retracted or event.ref in retracted:
+        if event.type in ("CaseOpened", "EventRetracted", transcripts.TYPE) or \
+                event.event_id in retracted or event.ref in retracted:
             continue
         refi = event.meta.get("refi") if isinstance(event.meta, dict) else None
         source, selection = (refi.get("source"), refi.get("selection")) if isinstance(refi, dict) else \

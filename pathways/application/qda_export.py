@@ -14,10 +14,11 @@ from events.envelope import Event, case_stream
 from events.errors import PathwaysError
 from events.store import EventStore
 from events.timestamps import utc_now
+from events.rules.corrections import corrected
 from events.rules.validate import Ref
 
 from pathways.refi import codebook as book
-from pathways.refi import writer
+from pathways.refi import transcripts, writer
 from pathways.analysis.pathway import Settings, effective_dates, live_events
 from pathways.projections.runner import Projector
 
@@ -108,9 +109,26 @@ def _case(analysis: Any, events: list[Event], secret: bytes | None) -> tuple[wri
                      key=lambda e: (dates.sort_key(effective[e.version]) if effective[e.version] else (0, 0, 0),
                                     e.version))
     exported = [_event(e, name, versions, selections, secret is not None) for e in ordered if e.type in EVENT_CODE]
+    kept = {} if secret is not None else transcripts.join(corrected(events)[0])
+    if kept:
+        exported = [attrs.evolve(ex, at=_located(e, ex.quote, kept)) for e, ex in
+                    zip([e for e in ordered if e.type in EVENT_CODE], exported)]
     values = tuple((key, str(info[key])) for key in ("origin", "motive", "arrival") if info.get(key))
-    return (writer.ExportCase(name, values, info.get("notes"), tuple(exported), tuple(loops), tuple(edges)),
+    sources = tuple(writer.KeptSource(t.source, t.name, t.text) for t in kept.values())
+    return (writer.ExportCase(name, values, info.get("notes"), tuple(exported), tuple(loops), tuple(edges), sources),
             sum(1 for e in ordered if e.type not in EVENT_CODE))
+
+
+def _located(event: Event, quote: str | None, kept: dict[str, Any]) -> tuple[str, int, int] | None:
+    """Where the event's quote lies in a kept transcript: the positions it was imported from, while the
+    text there is still its quote (an amended quote goes to the case's source of quotes)."""
+    refi = (event.meta or {}).get("refi")
+    if not isinstance(refi, dict) or refi.get("source") not in kept or not quote:
+        return None
+    start, end = refi.get("start"), refi.get("end")
+    if not isinstance(start, int) or not isinstance(end, int) or kept[refi["source"]].text[start:end] != quote:
+        return None
+    return refi["source"], start, end
 
 
 def _selection(event: Event, case: str, private: bool) -> str:

@@ -15,6 +15,7 @@ from pathways.analysis.pathway import Settings
 from pathways.analysis import patterns
 from pathways.analysis.casekinds import split_cases
 from pathways.analysis.patterns import Summary
+from pathways.application.passages import all_passages
 from pathways.application.service import analyses, parse_accounts
 
 Progress = Callable[[int], None] | None
@@ -79,5 +80,6 @@ def report_contents(store: EventStore, settings: Settings, *, as_of: str | None 
     said = [f"as of {as_of}" if as_of else None, f"accounts: {account}" if account else None,
             "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]
     studied = split_cases(found)[0]  # the shares over the study cases, as `summary` gives them
+    kept = {} if pseudonymise else all_passages(store, [analysis.case for analysis in found])
     return Contents(found, patterns.summarise(studied), leverage(studied), discretion(found, catalogue.conditions()),
-                    catalogue, head, note="; ".join(filter(None, said)) or None)
+                    catalogue, head, note="; ".join(filter(None, said)) or None, passages=kept)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -23,6 +24,7 @@ from pathways.analysis.discretion import Table as TruthTable
 from pathways.analysis.leverage import Leverage
 from pathways.analysis.patterns import Summary
 from pathways.analysis.polarity import history_label
+from pathways.outputs.report_passages import in_paragraphs, quoted
 from pathways.outputs.report_sections import index_sections, one_condition_at_a_time
 
 STYLE = """
@@ -42,6 +44,7 @@ figure { margin: 1rem 0; } figure svg { max-width: none; height: auto; display: 
 .nw { white-space: nowrap; }
 figcaption { color: var(--muted); font-size: .85rem; }
 blockquote { margin: .3rem 0 .3rem 1rem; padding-left: .6rem; border-left: 3px solid #ccc; }
+blockquote.passage { white-space: pre-line; } mark { background: #fff1a8; padding: 0 .1em; }
 @media (max-width: 40rem) { body { font-size: 15px; padding: .6rem; } th, td { padding: .25rem .35rem; } }
 @media print {
   nav { display: none; } body { max-width: none; padding: 0; font-size: 11pt; }
@@ -63,6 +66,8 @@ class Contents:
     title: str = "pathways report"
     note: str | None = None
     """Said on every page (the as-of point, the accounts, that it is pseudonymised)."""
+    passages: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    """Case -> event id -> its quote in its paragraph (`refi.transcripts.Passage`), where a transcript is kept."""
 
 
 def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
@@ -87,7 +92,8 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
             written.append(_write_bytes(out / "cases" / f"{stem}.svg", svg))  # the full size, a click away
             figures.append((stem, _inline(svg)))
         written.append(_write(out / "cases" / f"{analysis.case}.html", _page(
-            contents, f"Case {analysis.case}", _case_body(analysis, figures), depth=1)))
+            contents, f"Case {analysis.case}", _case_body(analysis, figures, contents.passages.get(analysis.case, {})),
+            depth=1)))
         if progress:
             progress(1)
     _, graph = map_diagram(contents.summary.transitions, contents.catalogue)
@@ -195,7 +201,8 @@ def _index_body(contents: Contents) -> str:
             f"({summary.dampening_unfavourable_share:.0%}).</p>" + index_sections(contents.analyses, table))
 
 
-def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> str:
+def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]],
+               passages: Mapping[str, Any] | None = None) -> str:
     profile = analysis.pathway.profile
     parts = [f'<p>Origin {escape(profile.origin or "?")}, motive {escape(profile.motive or "?")}, arrival '
              f'{escape(profile.arrival or "?")}, cohort {escape(profile.cohort)}; {profile.events} events '
@@ -238,11 +245,12 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> st
             step = by_ref.get(ref)
             if step is None:
                 continue
-            quote = (f"<blockquote>“{escape(step.quote)}”"
-                     + (f" ({escape(step.source)})" if step.source else "") + "</blockquote>") if step.quote else ""
+            quote = quoted(step, passages or {})
             evidence.append(f"<li>{escape(ref)} {escape(step.effective or '')}: {escape(step.label)}"
                             + (f" — {escape(step.outcome)}" if step.outcome else "") + f"{quote}</li>")
         parts.append(f"<ul>{''.join(evidence)}</ul>")
+    if passages:
+        parts += ["<h2>Quotes in their paragraphs</h2>", in_paragraphs(analysis.pathway.steps, passages)]
     if not analysis.loops_complete:
         parts.append(f"<p>At least {len(analysis.loops)} loops: the enumeration stopped at its budget.</p>")
     if analysis.readings:

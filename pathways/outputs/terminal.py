@@ -43,6 +43,9 @@ def _summary(event: Event) -> str:
         return f"amends {data['ref']} ({data['reason']}): {now}"
     if event.type == "CaseForgotten":
         return f"erased: {data['reason']}"
+    if event.type == "SourceText":
+        return (f"transcript {data.get('name') or data['source']}, part {data['part']} of {data['parts']} "
+                f"({len(data['text']):,} code points from {data['start']:,})")
     return data.get("key", "")
 
 

@@ -38,6 +38,18 @@ class ExportEvent:
     description: str | None = None
     selection: str = ""
     """The GUID of its selection (`selection_guid`)."""
+    at: tuple[str, int, int] | None = None
+    """(kept source GUID, start, end): where its quote lies in a transcript the case keeps; None: its
+    selection goes into the case's source of quotes."""
+
+
+@attrs.frozen
+class KeptSource:
+    """A transcript kept with the case (`import --with-sources`), written as one of its text sources."""
+
+    guid: str
+    name: str
+    text: str
 
 
 @attrs.frozen
@@ -51,6 +63,16 @@ class ExportCase:
     """`classify.Loop`s."""
     edges: tuple[Any, ...] = ()
     """`causal.Edge`s."""
+    sources: tuple[KeptSource, ...] = ()
+
+    def located(self, event: ExportEvent) -> bool:
+        return event.at is not None and any(source.guid == event.at[0] for source in self.sources)
+
+    def source_guids(self) -> list[str]:
+        """The text sources written for the case: its kept transcripts, and its source of quotes for the
+        events not located in one (the only source of a case that keeps none)."""
+        quotes = [guid("source", self.case)] if not self.sources or not all(map(self.located, self.events)) else []
+        return [*(source.guid for source in self.sources), *quotes]
 
 
 def guid(kind: str, key: str) -> str:
@@ -117,7 +139,7 @@ def project(cases: Sequence[ExportCase], root: Node, *, origin: str, created: st
     if cases:
         sources = ET.SubElement(element, _q("Sources"))
         for case in cases:
-            texts[case.case] = _source(sources, case, links)
+            texts.update(_sources(sources, case, links))
     if links:
         holder = ET.SubElement(element, _q("Links"))
         for origin_guid, target_guid, name in links:
@@ -134,8 +156,8 @@ def project(cases: Sequence[ExportCase], root: Node, *, origin: str, created: st
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", _bytes(element, NAMESPACE))
-        for case, text in texts.items():
-            archive.writestr(f"sources/{guid('source', case)}.txt", text.encode("utf-8"))
+        for source_guid, text in texts.items():
+            archive.writestr(f"sources/{source_guid}.txt", text.encode("utf-8"))
     count = sum(len(case.events) for case in cases)
     return Written(buffer.getvalue(), count, len(links), sets, len(graphs))
 
@@ -149,17 +171,37 @@ def _cases(holder: ET.Element, cases: Sequence[ExportCase]) -> None:
             held = ET.SubElement(element, _q("VariableValue"))
             ET.SubElement(held, _q("VariableRef"), targetGUID=guid("variable", name))
             ET.SubElement(held, _q("TextValue")).text = value
-        ET.SubElement(element, _q("SourceRef"), targetGUID=guid("source", case.case))
+        for source_guid in case.source_guids():
+            ET.SubElement(element, _q("SourceRef"), targetGUID=source_guid)
 
 
-def _source(holder: ET.Element, case: ExportCase, links: list[tuple[str, str, str]]) -> str:
-    """The case's text source: its quotes in step order, a paragraph each; returns the text."""
-    source_guid = guid("source", case.case)
+def _sources(holder: ET.Element, case: ExportCase, links: list[tuple[str, str, str]]) -> dict[str, str]:
+    """The case's text sources (GUID -> plain text): each kept transcript with the selections that lie in
+    it at their own positions, and the source of the other quotes, a paragraph each."""
+    written = {}
+    for source in case.sources:
+        element = ET.SubElement(holder, _q("TextSource"), guid=source.guid, name=source.name,
+                                plainTextPath=f"internal://{source.guid}.txt")
+        for event in case.events:
+            if event.at is not None and event.at[0] == source.guid:
+                _selection(element, event, event.at[1], event.at[2], links)
+        written[source.guid] = source.text
+    quotes_guid = guid("source", case.case)
+    if quotes_guid in case.source_guids():
+        written[quotes_guid] = _quotes(holder, case, quotes_guid, links)
+    return written
+
+
+def _quotes(holder: ET.Element, case: ExportCase, source_guid: str, links: list[tuple[str, str, str]]) -> str:
+    """The case's source of quotes: the quotes of its events in step order, a paragraph each (an event
+    without a quote an empty selection); returns the text."""
     element = ET.SubElement(holder, _q("TextSource"), guid=source_guid, name=case.case,
                             plainTextPath=f"internal://{source_guid}.txt")
     paragraphs: list[str] = []
     at = 0
     for event in case.events:
+        if case.located(event):
+            continue
         quote = event.quote or ""
         if quote and paragraphs:
             at += 1  # the line end before this paragraph
@@ -167,19 +209,26 @@ def _source(holder: ET.Element, case: ExportCase, links: list[tuple[str, str, st
         if quote:
             paragraphs.append(quote)
             at += len(quote)  # code points, as the convention counts them
-        selection_guid = event.selection or guid("selection", event.ref)
-        name = " ".join(quote.split())[:60] if quote else event.ref
-        user = {"creatingUser": guid("user", event.recorded_by)} if event.recorded_by else {}
-        selection = ET.SubElement(element, _q("PlainTextSelection"), guid=selection_guid, name=name,
-                                  startPosition=str(start), endPosition=str(start + len(quote)), **user)
-        if event.description:
-            ET.SubElement(selection, _q("Description")).text = event.description
-        for path in event.paths:
-            coding = ET.SubElement(selection, _q("Coding"), guid=guid("coding", f"{selection_guid}/{path}"), **user)
-            ET.SubElement(coding, _q("CodeRef"), targetGUID=code_guid(path))
-        for cause, variable in event.causes:
-            links.append((cause, selection_guid, BECAUSE_NAME + variable if variable else "because"))
+        _selection(element, event, start, start + len(quote), links)
     return "\n".join(paragraphs)
+
+
+def _selection(element: ET.Element, event: ExportEvent, start: int, end: int,
+               links: list[tuple[str, str, str]]) -> None:
+    """An event as a coded selection of its source, its causes as links to collect."""
+    quote = event.quote or ""
+    selection_guid = event.selection or guid("selection", event.ref)
+    name = " ".join(quote.split())[:60] if quote else event.ref
+    user = {"creatingUser": guid("user", event.recorded_by)} if event.recorded_by else {}
+    selection = ET.SubElement(element, _q("PlainTextSelection"), guid=selection_guid, name=name,
+                              startPosition=str(start), endPosition=str(end), **user)
+    if event.description:
+        ET.SubElement(selection, _q("Description")).text = event.description
+    for path in event.paths:
+        coding = ET.SubElement(selection, _q("Coding"), guid=guid("coding", f"{selection_guid}/{path}"), **user)
+        ET.SubElement(coding, _q("CodeRef"), targetGUID=code_guid(path))
+    for cause, variable in event.causes:
+        links.append((cause, selection_guid, BECAUSE_NAME + variable if variable else "because"))
 
 
 def _sets(holder: ET.Element, cases: Sequence[ExportCase]) -> None:
@@ -192,7 +241,8 @@ def _sets(holder: ET.Element, cases: Sequence[ExportCase]) -> None:
                 f"loop {cycle} (signs {' '.join(loop.signs)}); evidence {', '.join(loop.evidence)}")
             for variable in loop.variables:
                 ET.SubElement(element, _q("MemberCode"), targetGUID=code_guid(f"effect/{variable}"))
-            ET.SubElement(element, _q("MemberSource"), targetGUID=guid("source", case.case))
+            for source_guid in case.source_guids():
+                ET.SubElement(element, _q("MemberSource"), targetGUID=source_guid)
 
 
 def _graph(holder: ET.Element, case: ExportCase) -> None:
