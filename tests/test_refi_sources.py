@@ -85,6 +85,11 @@ def test_with_sources_keeps_each_text_exactly_and_a_second_import_appends_nothin
     texts = {guid.lower(): s["text"] for guid, s in {**project.sources, **story_project.sources}.items()}
     assert _joined(_kept(cli)) == texts  # CRLFs kept, the byte-order mark not part of the text
     assert {e["case"] for e in _kept(cli)} == {"ir-1", "ir-1995", "ma-2009"}
+    plain = Cli(tmp_path / "plain.db")
+    plain.ok("import", str(path))
+    shown, without = cli.json("show", "ir-1"), plain.json("show", "ir-1")
+    assert [step["type"] for step in shown["steps"]] == ["ContactRecorded", "ContactRecorded"]  # a text is no step
+    assert shown["profile"] == without["profile"] and shown["loops"] == without["loops"]
     before = cli.log()
     for file in (path, story):
         again = cli.json("import", str(file), "--with-sources")
