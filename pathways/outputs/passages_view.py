@@ -8,6 +8,8 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.text import Text
 
+from pathways.outputs.wording import signed_text
+
 HIGHLIGHT = "bold black on yellow"
 
 
@@ -29,7 +31,7 @@ def passages_view(analysis, passages: Mapping[str, object]) -> Group:
     for step in quoted:
         found = passages.get(step.event_id)
         where = f" ({found.source})" if found is not None else f" ({step.source})" if step.source else ""
-        parts.append(Text(f"#{step.ref.rsplit('#', 1)[-1]} {step.label}{where}", style="bold"))
+        parts.append(Text(f"#{step.ref.rsplit('#', 1)[-1]} {signed_text(step.label)}{where}", style="bold"))
         if found is None:
             parts.append(Padding(Text.assemble("“", (_lines(step.quote or ""), HIGHLIGHT), "”"), (0, 0, 0, 2)))
             continue

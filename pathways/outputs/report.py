@@ -44,7 +44,9 @@ figure { margin: 1rem 0; } figure svg { max-width: none; height: auto; display: 
 .nw { white-space: nowrap; }
 figcaption { color: var(--muted); font-size: .85rem; }
 blockquote { margin: .3rem 0 .3rem 1rem; padding-left: .6rem; border-left: 3px solid #ccc; }
-blockquote.passage { white-space: pre-line; } mark { background: #fff1a8; padding: 0 .1em; }
+blockquote.passage { white-space: pre-line; }
+figure.pathway svg { max-width: 100%; } figure.pathway .narrow { display: none; }
+@media (max-width: 40rem) { figure.pathway .wide { display: none; } figure.pathway .narrow { display: block; } } mark { background: #fff1a8; padding: 0 .1em; }
 @media (max-width: 40rem) { body { font-size: 15px; padding: .6rem; } th, td { padding: .25rem .35rem; } }
 @media print {
   nav { display: none; } body { max-width: none; padding: 0; font-size: 11pt; }
@@ -73,7 +75,7 @@ class Contents:
 def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
                  progress: Callable[[int], None] | None = None) -> list[Path]:
     """Write every page under `out` (refusing to overwrite a report without `force`); the file paths."""
-    from pathways.outputs.render.files import case_diagrams, map_diagram
+    from pathways.outputs.render.files import case_diagrams, map_diagram, report_pathways
 
     index = out / "index.html"
     if index.exists() and not force:
@@ -84,12 +86,15 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
         raise PathwaysError(f"cannot create {out}: {error.strerror}", field="--out") from None
     written = []
     for analysis in contents.analyses:
-        figures = []
-        for stem, graph in case_diagrams([analysis], "both", contents.catalogue):
-            if stem.endswith("-loops") and not analysis.loops:
+        wide, narrow = report_pathways(analysis, contents.catalogue, render_svg)
+        stem = f"{analysis.case}-pathway"
+        written.append(_write_bytes(out / "cases" / f"{stem}.svg", wide))  # the full size, a click away
+        figures = [(stem, pathway_figure(stem, _inline(wide), _inline(narrow)))]
+        for stem, graph in case_diagrams([analysis], "loops", contents.catalogue):
+            if not analysis.loops:
                 continue  # no loop, no empty figure
             svg = render_svg(graph)
-            written.append(_write_bytes(out / "cases" / f"{stem}.svg", svg))  # the full size, a click away
+            written.append(_write_bytes(out / "cases" / f"{stem}.svg", svg))
             figures.append((stem, _inline(svg)))
         written.append(_write(out / "cases" / f"{analysis.case}.html", _page(
             contents, f"Case {analysis.case}", _case_body(analysis, figures, contents.passages.get(analysis.case, {})),
@@ -138,6 +143,14 @@ def _inline(svg: bytes) -> str:
     scaled = re.sub(r'\b(width|height)="([\d.]+)pt"',
                     lambda m: f'{m[1]}="{float(m[2]) * INLINE_SCALE:.2f}pt"', head[0])
     return text[:head.start()] + scaled + text[head.end():]
+
+
+def pathway_figure(stem: str, wide: str, narrow: str) -> str:
+    """The pathway twice, each linking to the full-size file: in rows for a page, in one column for a
+    phone (the style sheet shows the one that fits, so neither scrolls sideways nor shrinks its words)."""
+    narrow = re.sub(r'\bid="', 'id="narrow-', narrow).replace("url(#", "url(#narrow-")  # ids stay unique
+    return (f'<a class="wide" href="{escape(stem)}.svg">{wide}</a>'
+            f'<a class="narrow" href="{escape(stem)}.svg">{narrow}</a>')
 
 
 def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
@@ -217,10 +230,13 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]],
     parts += ["<h2>Pathway</h2>", _table(("#", "when", "phase", "regime", "step", "account", "perceived",
                                            "discretion", "effects"), steps, css="wide")]
     for stem, svg in figures:
-        kind = "pathway" if stem.endswith("-pathway") else "causal loop diagram"
+        if stem.endswith("-pathway"):
+            parts.append(f'<figure class="diagram pathway">{svg}<figcaption>The pathway of {escape(analysis.case)} '
+                         "in rows (the link opens it alone).</figcaption></figure>")
+            continue
         parts.append(f'<figure class="diagram"><div class="scroll"><a href="{escape(stem)}.svg">{svg}</a></div>'
-                     f"<figcaption>The {kind} of {escape(analysis.case)} (at its own size; the link opens it "
-                     "alone).</figcaption></figure>")
+                     f"<figcaption>The causal loop diagram of {escape(analysis.case)} (at its own size; the link "
+                     "opens it alone).</figcaption></figure>")
     parts.append("<h2>Loops</h2>")
     if not analysis.loops:
         parts.append("<p>No loop.</p>")

@@ -12,7 +12,7 @@ from events.envelope import Event
 from pathways.analysis.causal import is_low
 from pathways.analysis.polarity import history_label
 from pathways.outputs.fitted import Column, FittedTable
-from pathways.outputs.wording import plural
+from pathways.outputs.wording import arrow, plural, signed_text
 
 
 def _summary(event: Event) -> str:
@@ -29,13 +29,14 @@ def _summary(event: Event) -> str:
     if event.type == "StateObserved":
         return f"{data['variable']} {data.get('direction') or data.get('level', '')}"
     if event.type == "LinkCoded":
-        return f"{data['from']} -> {data['to']} ({data['sign']})"
+        return f"{data['from']} {arrow(data['sign'])} {data['to']}"
     if event.type == "ExpectationFormed":
-        return ", ".join(f"{link['from']} -> {link['to']} ({link['sign']})" for link in data["links"])
+        return ", ".join(f"{link['from']} {arrow(link['sign'])} {link['to']}" for link in data["links"])
     if event.type == "LoopCoded":
         if data.get("none"):
             return f"no loop in the case {data.get('note', '')}".strip()
-        return f"{' -> '.join(data['variables'])}: {data['polarity']} {data.get('valence', '')}".strip()
+        cycle = f" {arrow()} ".join([*data["variables"], data["variables"][0]])
+        return f"{cycle}: {data['polarity']} {data.get('valence', '')}".strip()
     if event.type == "EventRetracted":
         return f"{data['ref']}: {data['reason']}"
     if event.type == "EventAmended":  # the corrected version, beside the original higher up the log
@@ -90,7 +91,7 @@ def loops_table(loops, title: str = "loops") -> FittedTable:
     """Every word whole at any width: short headers, then the least used columns left out (the caption says)."""
     table = FittedTable(f"{title} ({len(loops)})", LOOP_COLUMNS)
     for loop in loops:
-        cycle = " ".join(f"{v} ─{s}→" for v, s in zip(loop.variables, loop.signs)) + f" {loop.variables[0]}"
+        cycle = " ".join(f"{v} {arrow(s)}" for v, s in zip(loop.variables, loop.signs)) + f" {loop.variables[0]}"
         flags = ", ".join(name for name in ("reset_rooted", "anticipated", "ambiguous") if getattr(loop, name))
         polarity = loop.polarity + (f" ({history_label(loop.polarity_history)})" if loop.turned else "")
         table.add_row(loop.case, loop.id, cycle, polarity, _valence(loop.valence), loop.change,
@@ -161,7 +162,7 @@ def case_view(analysis):
         effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
         conditions = " ".join(f"{name}={value}" for name, value in step.conditions)
         timeline.add_row(step.ref.split("#")[-1], step.effective or "", step.phase or "", step.regime or "",
-                         Text(step.label), step.account, _valence(step.perceived),
+                         Text(signed_text(step.label)), step.account, _valence(step.perceived),
                          Text(" ".join(filter(None, [step.discretion, conditions]))), effects,
                          _because(step.because, live, profile.retracted > 0))
     final = analysis.pathway.steps[-1].state if analysis.pathway.steps else ()
@@ -314,5 +315,5 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, list):
         return ", ".join(_cell(item) if not isinstance(item, dict) else
-                         f"{item.get('from')} ─{item.get('sign')}→ {item.get('to')}" for item in value)
+                         f"{item.get('from')} {arrow(item.get('sign'))} {item.get('to')}" for item in value)
     return str(value)

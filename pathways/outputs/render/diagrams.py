@@ -15,9 +15,10 @@ from pathways.analysis.classify import Loop
 from pathways.analysis.pathway import PHASES
 from pathways.analysis.polarity import history_label, history_text, sign_history_text, sign_turns_label
 from pathways.outputs.render.engine import Positioned, joined, label
-from pathways.outputs.render.pathwayparts import closing_marks, pathway_legend
+from pathways.outputs.render.pathwayparts import closing_marks, legend_text, pathway_legend
 from pathways.outputs.render.loopstyle import VALENCE_COLOUR, legend_entries, edge_style, loop_label, sign_label
 from pathways.outputs.render.placement import Placement
+from pathways.outputs.render.shapes import fitted
 
 PERCEIVED_FILL = {"favourable": "#b9e4a8", "unfavourable": "#f5b0ab", "mixed": "#f8d98b", "neutral": "#dddddd"}
 FAMILY_SHAPE = {"state": "box", "local": "component", "reception": "hexagon", "education": "tab", "civil": "ellipse",
@@ -36,14 +37,20 @@ ROW = 4
 """Steps per row of the pathway diagram: a long pathway wraps into rows, so it reads at a page's width."""
 
 
-def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Digraph:
-    """Steps in rows of four, left to right and then down, clustered by phase with their regimes named,
-    coloured by perceived valence."""
+NARROW = 26
+"""Characters a line of a narrow pathway's title, phase labels and legend holds: a phone's width."""
+
+
+def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, row: int = ROW,
+                    narrow: bool = False) -> graphviz.Digraph:
+    """Steps in rows of `row` (four), left to right and then down, clustered by phase with their regimes
+    named, coloured by perceived valence. `narrow`: the title, phase labels and legend wrapped short
+    too, for a phone's width (with `row=1`, one column)."""
     profile = analysis.pathway.profile
     graph = graphviz.Digraph(name=f"pathway_{profile.case}", engine="dot")
     graph.attr(rankdir="TB", fontname=FONT, labelloc="t", nodesep="0.3", ranksep="0.45", newrank="true",
                label=label(f"Pathway of {profile.case}: {profile.origin or '?'}, {profile.motive or '?'}, "
-                           f"arrival {profile.arrival or '?'}", width=120))
+                           f"arrival {profile.arrival or '?'}", width=NARROW if narrow else 120))
     graph.attr("node", fontname=FONT, fontsize="10", style="filled", fillcolor="white")
     graph.attr("edge", fontname=FONT, fontsize="9")
     steps = [step for step in analysis.pathway.steps if step.type in DRAWN]
@@ -58,14 +65,16 @@ def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Di
             continue
         regimes = joined(dict.fromkeys(step.regime for step in members if step.regime))
         with graph.subgraph(name=f"cluster_{phase or 'undated'}") as cluster:
-            cluster.attr(label=label(f"{phase or 'undated'} phase", regimes, width=60), style="rounded,filled",
+            cluster.attr(label=label(f"{phase or 'undated'} phase", regimes, width=NARROW if narrow else 60),
+                         style="rounded,filled",
                          fillcolor="#f7f7f7", color="#bbbbbb", fontsize="11")
-            for start in range(0, len(members), ROW):
-                with cluster.subgraph() as row:
-                    row.attr(rank="same")
-                    for step in members[start:start + ROW]:
-                        row.node(_node_id(step.ref), **_step_attributes(step, catalogue, closing.get(step.ref, [])))
-    rows = {step.ref: index // ROW for phase in [*PHASES, None] for index, step in enumerate(by_phase.get(phase, []))}
+            for start in range(0, len(members), row):
+                with cluster.subgraph() as line:
+                    line.attr(rank="same")
+                    for step in members[start:start + row]:
+                        line.node(_node_id(step.ref), **_step_attributes(step, catalogue, closing.get(step.ref, []),
+                                                                         NARROW - 4 if narrow else 28))
+    rows = {step.ref: index // row for phase in [*PHASES, None] for index, step in enumerate(by_phase.get(phase, []))}
     causes = {(ref.split(":", 1)[0], step.ref) for step in steps for ref in step.because if "#" in ref}
     starts = [step for step, before in zip(steps, [None, *steps]) if before is None
               or (before.phase, rows[before.ref]) != (step.phase, rows[step.ref])]
@@ -82,15 +91,16 @@ def pathway_diagram(analysis: CaseAnalysis, catalogue: Catalogue) -> graphviz.Di
             graph.edge(_node_id(cause), _node_id(effect), style="dashed", color="#555555", arrowsize="0.6",
                        constraint="false")
     graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
-               label=graphviz.nohtml("".join(f"{key}: {text}\\l" for key, text in pathway_legend(
+               label=graphviz.nohtml(legend_text(pathway_legend(
                    steps, FAMILY_SHAPE, catalogue, closing,
-                   any(s.type == "ContactRecorded" and s.discretion in BEYOND_RULES for s in steps)))))
+                   any(s.type == "ContactRecorded" and s.discretion in BEYOND_RULES for s in steps)),
+                   NARROW + 8 if narrow else None)))
     if starts:  # the legend under the last row
         graph.edge(_node_id(starts[-1].ref), "legend", style="invis")
     return graph
 
 
-def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[str, str]:
+def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str], width: int = 28) -> dict[str, str]:
     effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
     when = step.effective or "undated"
     beyond = step.type == "ContactRecorded" and step.discretion in BEYOND_RULES
@@ -98,16 +108,17 @@ def _step_attributes(step, catalogue: Catalogue, closes: Sequence[str]) -> dict[
         family = catalogue.entries["actors"].get(step.actor, {}).get("family", "state")
         text = label(when, f"{step.actor}: {step.kind}", f"({step.role})" if step.role else None,
                      f"* beyond the rules: {step.discretion}" if beyond else None, step.outcome,
-                     effects, f"closes {', '.join(closes)}" if closes else None)
-        attributes = {"shape": FAMILY_SHAPE.get(family, "box")}
+                     effects, f"closes {', '.join(closes)}" if closes else None, width=width)
+        shape = FAMILY_SHAPE.get(family, "box")
+        attributes = {"shape": shape, **fitted(shape, str(text), 10)}
     elif step.type == "ContactAbsent":
-        text = label(step.label, effects, f"closes {', '.join(closes)}" if closes else None)
+        text = label(step.label, effects, f"closes {', '.join(closes)}" if closes else None, width=width)
         attributes = {"shape": "box", "style": "dashed,filled"}
     elif step.type == "StateObserved":
-        text = label(when, step.label, f"closes {', '.join(closes)}" if closes else None)
+        text = label(when, step.label, f"closes {', '.join(closes)}" if closes else None, width=width)
         attributes = {"shape": "ellipse", "fontsize": "9"}
     else:
-        text = label(when, step.label, step.outcome, f"closes {', '.join(closes)}" if closes else None)
+        text = label(when, step.label, step.outcome, f"closes {', '.join(closes)}" if closes else None, width=width)
         attributes = {"shape": "note", "style": "filled", "color": "#3b6ea8"}
     attributes.update(label=text, fillcolor=PERCEIVED_FILL.get(step.perceived or "", "white"),
                       tooltip=label(step.quote or step.ref, width=200))

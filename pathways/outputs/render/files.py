@@ -39,6 +39,28 @@ def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalo
                 yield f"{analysis.case}-loops", loop_figure(analysis, catalogue)
 
 
+FIT_POINTS = 660
+"""The widest pathway the report shows inline at a desktop page's width (its 68rem, 1.2 times scaled)."""
+
+
+def report_pathways(analysis: CaseAnalysis, catalogue: Catalogue, render_svg: Callable[[graphviz.Digraph], bytes],
+                    fit: float = FIT_POINTS) -> tuple[bytes, bytes]:
+    """The pathway for a report page, twice: for a desktop page in rows of three (of two when three come
+    out wider than `fit` points), and for a phone in one column with its titles and legend wrapped short."""
+    wide = render_svg(pathway_diagram(analysis, catalogue, row=3))
+    if svg_width(wide) > fit:
+        wide = render_svg(pathway_diagram(analysis, catalogue, row=2))
+    return wide, render_svg(pathway_diagram(analysis, catalogue, row=1, narrow=True))
+
+
+def svg_width(svg: bytes) -> float:
+    """The width in points Graphviz gives an SVG (0 when it says none)."""
+    import re
+
+    found = re.search(rb'<svg\b[^>]*?\bwidth="([\d.]+)pt"', svg)
+    return float(found[1]) if found else 0.0
+
+
 def loop_figure(analysis: CaseAnalysis, catalogue: Catalogue, only: Loop | None = None) -> graphviz.Digraph:
     """The loop diagram in two passes: a layout with the labels on springs (so it leaves them room), then
     the signs and labels placed in it by rule, everything else kept where it was."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -53,3 +54,15 @@ def pathway_legend(drawn: Sequence, shapes: Mapping[str, str], catalogue: Catalo
     if beyond:
         lines.append(("* purple border", "the bureaucrat went beyond the rules (extra mile, bending, breaking)"))
     return lines
+
+
+def legend_text(lines: Sequence[tuple[str, str]], width: int | None = None) -> str:
+    """The legend as one left-justified DOT label (`\\l` ends a line); with `width`, each entry wrapped
+    at whole words, its later lines indented."""
+    text = []
+    for key, words in lines:
+        entry = f"{key}: {words}".replace("\\", "\\\\")
+        parts = textwrap.wrap(entry, width, subsequent_indent="   ", break_on_hyphens=False,
+                              break_long_words=False) if width else [entry]
+        text += [f"{part}\\l" for part in parts]
+    return "".join(text)
