@@ -73,11 +73,15 @@ def test_every_page_loads_clean_every_link_resolves_every_diagram_shows(browser,
             href = link.get_attribute("href")
             assert href.startswith("file://"), (page, href)  # nothing on the network
             assert Path(href.removeprefix("file://").split("#")[0]).is_file(), (page, href)
-        for svg in browser.find_elements(by.CSS_SELECTOR, "figure svg"):
+        figures = browser.find_elements(by.CSS_SELECTOR, "figure")
+        shown = [svg for svg in browser.find_elements(by.CSS_SELECTOR, "figure svg") if svg.is_displayed()]
+        assert len(shown) == len(figures), page  # each figure shows one drawing (a pathway one of its two forms)
+        for svg in shown:
             size = svg.size
-            assert svg.is_displayed() and size["width"] > 50 and size["height"] > 50, (page, size)
+            assert size["width"] > 50 and size["height"] > 50, (page, size)
     _open(browser, site / "cases" / "ir-1995.html")
-    assert len(browser.find_elements(by.CSS_SELECTOR, "figure svg")) == 2  # the pathway and the loop diagram
+    shown = [svg for svg in browser.find_elements(by.CSS_SELECTOR, "figure svg") if svg.is_displayed()]
+    assert len(shown) == 2  # the pathway (one of its two forms) and the loop diagram
 
 
 def _rows(browser, by, table: int = 0) -> list[list[str]]:
@@ -115,3 +119,86 @@ def test_pages_fit_a_phone_without_sideways_scrolling(browser, report):
             assert width <= visible, page  # wide tables scroll inside their own box
     finally:
         browser.set_window_size(1200, 900)
+
+
+# how wide a figure is against its box, and how large its words are against the page's own
+_FIGURE_TEXT = """
+const body = parseFloat(getComputedStyle(document.body).fontSize);
+return [...document.querySelectorAll(arguments[0])].filter(svg => svg.getBoundingClientRect().width > 0).map(svg => {
+  const box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
+  const sizes = [...svg.querySelectorAll("g.node text")].map(t => parseFloat(t.getAttribute("font-size")) * box.width / view.width);
+  sizes.sort((a, b) => a - b);
+  return {width: box.width, room: svg.closest("figure").clientWidth, page: document.documentElement.scrollWidth,
+          client: document.documentElement.clientWidth, text: sizes[Math.floor(sizes.length / 2)], body: body};
+});
+"""
+
+
+@pytest.mark.parametrize("width", [1200, 400])
+def test_a_pathway_figure_fits_its_page_and_reads_at_its_size(browser, report, width):
+    """Desktop and phone: the pathway shown fits the page's width (no scrolling sideways) and its words
+    are drawn about as large as the page's own text (a wide pathway wraps into rows, a phone gets one
+    column), where before a wide one ran off the page at its own size."""
+    site = report[0]
+    browser.set_window_size(width, 900)
+    try:
+        for case in ("ma-2009", "ir-1995", "bd-restaurant", "slb-01"):
+            _open(browser, site / "cases" / f"{case}.html")
+            shown = browser.execute_script(_FIGURE_TEXT, "figure.pathway svg")
+            assert len(shown) == 1, (case, width)
+            figure = shown[0]
+            assert figure["width"] <= figure["room"] + 0.5 and figure["page"] <= figure["client"], (case, width, figure)
+            assert figure["text"] >= 0.9 * figure["body"], (case, width, figure)
+    finally:
+        browser.set_window_size(1200, 900)
+
+
+_SHAPES = """
+return [...document.querySelectorAll("g.node")].map(node => {
+  const shape = node.querySelector("polygon");
+  const points = shape ? shape.getAttribute("points").trim().split(/\\s+/).map(p => p.split(",").map(Number)) : [];
+  const boxes = [...node.querySelectorAll("text")].map(t => { const b = t.getBBox(); return [b.x, b.y, b.width, b.height]; });
+  return {title: node.querySelector("title").textContent, points: points, texts: boxes};
+});
+"""
+
+
+def _inside(point, polygon) -> bool:
+    x, y = point
+    found = False
+    for (x1, y1), (x2, y2) in zip(polygon, polygon[1:] + polygon[:1]):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            found = not found
+    return found
+
+
+def _area(polygon) -> float:
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(polygon, polygon[1:] + polygon[:1]))) / 2
+
+
+def test_hexagons_are_sized_to_their_words(browser, report, tmp_path):
+    """The reception's hexagons (ir-1995 meets the COA) hold every line of their labels, with the real
+    font's widths, and are no more than twice the area of the words (Graphviz's own came out 3.3 times)."""
+    from pathways.application import service
+    from pathways.outputs.render.diagrams import pathway_diagram
+    from pathways.outputs.render.engine import render
+    from events.store import EventStore
+
+    store = EventStore(report[0].parent / "demo.db", create=False)
+    analyses = {a.case: a for a in service.analyses(store, service.settings(3, 8, "5000"))}
+    file = tmp_path / "ir-1995.svg"
+    file.write_bytes(render(pathway_diagram(analyses["ir-1995"], store.catalogue()), "svg"))
+    browser.get(file.as_uri())
+    hexagons = [node for node in browser.execute_script(_SHAPES) if len(node["points"]) == 7
+                and len({round(x, 1) for x, _ in node["points"]}) == 4]  # six corners, four distinct x
+    assert len(hexagons) >= 2
+    for node in hexagons:
+        polygon = node["points"][:-1]
+        for x, y, w, h in node["texts"]:
+            for corner in ((x, y + 0.25 * h), (x + w, y + 0.25 * h), (x, y + 0.85 * h), (x + w, y + 0.85 * h)):
+                assert _inside(corner, polygon), (node["title"], corner)  # the glyphs' body, not its leading
+        left = min(x for x, _, _, _ in node["texts"])
+        right = max(x + w for x, _, w, _ in node["texts"])
+        top = min(y for _, y, _, _ in node["texts"])
+        bottom = max(y + h for _, y, _, h in node["texts"])
+        assert _area(polygon) <= 2.0 * (right - left) * (bottom - top), node["title"]
