@@ -261,3 +261,22 @@ def test_a_paragraph_holds_its_quote(text, data):
     assert (found is None) == (start == end)
     if found is not None:
         assert found.quote == text[start:end]
+
+
+def test_kept_transcripts_work_the_same_on_each_backend(target, tmp_path):
+    path, project, source, _ = _project(tmp_path / "p.qdpx")
+    runner = CliRunner()
+
+    def run(*args: str):
+        result = runner.invoke(app, [*args, "--db", target], env={"COLUMNS": "200"}, catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    assert json.loads(run("import", str(path), "--with-sources", "--json"))["transcripts"] == 1
+    assert json.loads(run("import", str(path), "--with-sources", "--json"))["appended"] == 0
+    kept = [json.loads(line) for line in run("log", "--json").splitlines()]
+    assert _joined([e for e in kept if e["type"] == "SourceText"]) == {source: project.sources[source]["text"]}
+    passages = json.loads(run("show", "ir-1", "--context", "--json"))["passages"]
+    assert [p["quote"] for p in passages] == list(QUOTES)
+    run("report", "--out", str(tmp_path / "report"))
+    assert "said: <mark>learn the language first</mark>" in (tmp_path / "report" / "cases" / "ir-1.html").read_text()
