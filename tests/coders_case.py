@@ -9,7 +9,8 @@ def opened(case="dc", coder="coder-a"):
 
 
 def coded(case, coder, source, target, sign):
-    return {"type": "LinkCoded", "case": case, "recorded_by": coder, "data": {"from": source, "to": target, "sign": sign}}
+    return {"type": "LinkCoded", "case": case, "recorded_by": coder,
+            "data": {"from": source, "to": target, "sign": sign}}
 
 
 A_LINKS = [("effort", "opposition", "+"), ("opposition", "effort", "-"), ("effort", "encouragement", "+"),

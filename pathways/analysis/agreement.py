@@ -124,8 +124,8 @@ class CaseAgreement:
     contacts: Contacts
 
     def to_json(self) -> dict[str, Any]:
-        return {"case": self.case, "links": self.links.to_json(), "loops": self.loops.to_json("same_class", "other_class"),
-                "contacts": self.contacts.to_json()}
+        return {"case": self.case, "links": self.links.to_json(),
+                "loops": self.loops.to_json("same_class", "other_class"), "contacts": self.contacts.to_json()}
 
 
 @attrs.frozen
