@@ -81,6 +81,9 @@ def test_the_report_index_points_to_by_and_agree_and_the_agreement_page(two, tmp
     assert 'href="agreement.html"' in index
     page = (tmp_path / "r" / "agreement.html").read_text()
     assert "coder-a and coder-b" in page and "Krippendorff" in page
+    two.ok("report", "--out", str(tmp_path / "both"), "--by", "coder-a,coder-b")  # the index still links to it
+    assert 'href="agreement.html"' in (tmp_path / "both" / "index.html").read_text()
+    assert (tmp_path / "both" / "agreement.html").exists()
 
 
 def test_a_report_of_a_log_with_one_coder_per_case_has_no_agreement_page(cli, tmp_path):

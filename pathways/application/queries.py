@@ -90,7 +90,7 @@ def report_contents(store: EventStore, settings: Settings, *, as_of: str | None 
             f"coders: {by}" if by else None, "only the loops one account tells whole" if unstitched else None,
             "pseudonymised: case ids are keyed pseudonyms, no free text, dates to the year" if pseudonymise else None]
     studied = split_cases(found)[0]  # the shares over the study cases, as `summary` gives them
-    agreements = [] if pseudonymise or by else [agreement_of(store, settings, pair) for pair in pairs_on_cases(store)]
+    agreements = [] if pseudonymise else [agreement_of(store, settings, pair) for pair in pairs_on_cases(store)]
     return Contents(found, patterns.summarise(studied, unstitched_only=unstitched),
                     leverage(studied, unstitched_only=unstitched), discretion(found, catalogue.conditions()),
                     catalogue, head, note="; ".join(filter(None, said)) or None, agreements=agreements)
