@@ -75,6 +75,8 @@ def test_show_gives_each_edge_its_provenance_and_the_table_marks_the_stitched_lo
     assert edges[("language", "effort")]["coders"] == ["coder-b"]
     shown = told.ok("show", "st")
     assert "(stitched)" in shown and "told by" in shown
+    assert "R1 is stitched from the caseworker and migrant accounts (effort ─+→ trust: caseworker; trust ─+→ " \
+           "effort: migrant)" in " ".join(shown.split())
 
 
 def test_unstitched_counts_only_the_loops_one_account_tells_whole(told):
@@ -91,6 +93,7 @@ def test_the_report_marks_a_stitched_loop_and_names_the_accounts_it_joins(told, 
     page = (tmp_path / "r" / "cases" / "st.html").read_text()
     assert "<strong>Stitched</strong>: it joins the caseworker and migrant accounts" in page
     assert "Told whole by the migrant account" in page
+    assert "R1 is stitched from the caseworker and migrant accounts (effort ─+→ trust: caseworker" in page
     assert "1 cases, 2 loops" in (tmp_path / "r" / "index.html").read_text()
     told.ok("report", "--out", str(tmp_path / "u"), "--unstitched")
     limited = (tmp_path / "u" / "index.html").read_text()

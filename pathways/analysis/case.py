@@ -49,6 +49,17 @@ class CaseAnalysis:
         return (f"{loop.id} turned ({history_label(loop.polarity_history)}): {history_text(loop.polarity_history)}; "
                 f"shifting link{'s' if len(shifting) > 1 else ''} {links}")
 
+    def stitch_note(self, loop: Loop) -> str | None:
+        """Which account tells which link of a stitched loop, in words; None for a loop one account tells whole."""
+        if not loop.stitched:
+            return None
+        by_ref = {step.ref: step for step in self.pathway.steps}
+        told = (link_json(edge, by_ref) for edge in cycle_edges(loop.variables, self.graph.index()))
+        links = "; ".join(f"{link['from']} ─{link['sign']}→ {link['to']}: "
+                          f"{' + '.join(link['accounts']) or 'no account'}"
+                          for link in told)
+        return f"{loop.id} is stitched from the {' and '.join(loop.accounts)} accounts ({links})"
+
     def loop_json(self, loop: Loop) -> dict[str, Any]:
         """A loop as `loops --json` gives it: the DESIGN contract, then per link who asserts it."""
         by_ref = {step.ref: step for step in self.pathway.steps}

@@ -243,6 +243,8 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> st
                      + told_by(loop.accounts, loop.stitched) + ".</p>")
         if loop.turned:
             parts.append(f'<p class="turned">{escape(analysis.turn_note(loop) or "")}.</p>')
+        if loop.stitched:
+            parts.append(f'<p class="stitched">{escape(analysis.stitch_note(loop) or "")}.</p>')
         evidence = []
         for ref in loop.evidence:
             step = by_ref.get(ref)

@@ -171,6 +171,7 @@ def case_view(analysis):
     state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
     parts = [Panel(head), timeline, state, loops_table(analysis.loops[:SHOWN_LOOPS])]
     parts += [Text(note) for note in map(analysis.turn_note, analysis.loops[:SHOWN_LOOPS]) if note]
+    parts += [Text(note, style="yellow") for note in map(analysis.stitch_note, analysis.loops[:SHOWN_LOOPS]) if note]
     if len(analysis.loops) > SHOWN_LOOPS:
         parts.append(Text(f"... and {len(analysis.loops) - SHOWN_LOOPS:,} more loops: `pathways loops "
                           f"{profile.case}` lists them"))
