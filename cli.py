@@ -38,6 +38,8 @@ BecauseOption = Annotated[Optional[list[str]], typer.Option("--because", help="C
 AccountOption = Annotated[Optional[str], typer.Option("--account", help="Whose account this records: migrant (default), caseworker, file, researcher or other.")]
 CoderAccountOption = Annotated[Optional[str], typer.Option("--account", help="Whose account this records: researcher (default), migrant, caseworker, file or other.")]
 AccountsOption = Annotated[Optional[str], typer.Option("--account", help="Only these accounts' events, comma-separated (migrant, caseworker, file, researcher, other).")]
+ByCodersOption = Annotated[Optional[str], typer.Option("--by", help="Only these coders' events (recorded_by), comma-separated; the case's opening is kept whoever recorded it.")]
+UnstitchedOption = Annotated[bool, typer.Option("--unstitched", help="Count only the loops one account tells whole (no stitched loop).")]
 PerceivedOption = Annotated[Optional[str], typer.Option("--perceived", help="favourable, unfavourable, mixed or neutral.")]
 DEFAULT_DB = "pathways.db"
 
@@ -830,12 +832,14 @@ def _query(db: Path, query: Callable[..., Any], settings: Any, **options: Any) -
 
 
 def _analyses(db: Path, settings: Any, *, case: str | None = None, as_of: str | None = None,
-              recorded_before: str | None = None, account: str | None = None) -> list:
+              recorded_before: str | None = None, account: str | None = None, by: str | None = None) -> list:
     from pathways.application import service
 
     accounts = service.parse_accounts(account)
-    return _query(db, service.analyses, settings, case=case, as_of=as_of, recorded_before=recorded_before,
-                  accounts=accounts)
+    with _store(db, create=False) as store, _progress("projecting", store.last_position()) as advance:
+        coders = service.parse_coders(store, by)
+        return service.analyses(store, settings, case=case, as_of=as_of, recorded_before=recorded_before,
+                                accounts=accounts, coders=coders, progress=advance)
 
 
 @app.command()
@@ -860,14 +864,15 @@ def rebuild(reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: 
 @app.command()
 @friendly
 def show(case: Annotated[str, typer.Argument(help="The case to show.")], as_of: AsOfOption = None,
-         recorded_before: RecordedOption = None, account: AccountsOption = None, reset_years: ResetOption = 3,
-         loop_bound: BoundOption = 8,
+         recorded_before: RecordedOption = None, account: AccountsOption = None, by: ByCodersOption = None,
+         reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
          context: Annotated[bool, typer.Option("--context", help="Also each quote in its paragraph of the transcript, highlighted (transcripts kept by `import --with-sources`).")] = False,
          as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
     """A case: profile, timeline (whose account, discretion and conditions of each step), phases and
-    regimes, state, loops with their openers and confidence, and the researchers' readings."""
+    regimes, state, loops with their openers, confidence and whose accounts tell them, and the
+    researchers' readings."""
     found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before,
-                      account=account)
+                      account=account, by=by)
     passages = _passages(db, found[0].case) if context else None
     if as_json:
         shown = {} if passages is None else {"passages": [
@@ -903,12 +908,14 @@ def attrs_dict(value: Any) -> dict:
 def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case (its id); all cases without it.")] = None, as_of: AsOfOption = None,
           recorded_before: RecordedOption = None, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
           limit: Annotated[int, typer.Option(min=0, help="Table form: show the first N loops (0: all).")] = 500,
-          account: AccountsOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
-    """The feedback loops of one case or of all, classified (--json: every loop)."""
+          account: AccountsOption = None, by: ByCodersOption = None, as_json: JsonOption = False,
+          db: DbOption = DEFAULT_DB) -> None:
+    """The feedback loops of one case or of all, classified, with whose accounts tell them (--json: every
+    loop, and per link the accounts, coders and sources that assert it)."""
     found = _analyses(db, _settings(reset_years, loop_bound), case=case, as_of=as_of, recorded_before=recorded_before,
-                      account=account)
+                      account=account, by=by)
     if as_json:
-        _print_json([{**loop.to_json(), "loops_complete": analysis.loops_complete}
+        _print_json([{**analysis.loop_json(loop), "loops_complete": analysis.loops_complete}
                      for analysis in found for loop in analysis.loops])
         return
     from pathways.outputs import terminal as views
@@ -925,7 +932,8 @@ def loops(case: Annotated[Optional[str], typer.Argument(help="Only this case (it
 @app.command()
 @friendly
 def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, account: AccountsOption = None,
-            turned: TurnedOption = False, reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
+            by: ByCodersOption = None, turned: TurnedOption = False, unstitched: UnstitchedOption = False,
+            reset_years: ResetOption = 3, loop_bound: BoundOption = 8,
             as_json: JsonOption = False, db: DbOption = DEFAULT_DB) -> None:
     """Cross-case patterns: loop classes by motive, cohort and regime; archetypes; loops that turned, by
     direction; transitions; agreement; the top of the leverage ranking."""
@@ -933,7 +941,8 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, ac
     from pathways.application.queries import TOP
 
     result, ranked, vignettes = _query(db, queries.summary, _settings(reset_years, loop_bound), as_of=as_of,
-                                       recorded_before=recorded_before, account=account, turned=turned)
+                                       recorded_before=recorded_before, account=account, by=by, turned=turned,
+                                       unstitched=unstitched)
     if as_json:
         _print_json({**result.to_json(), "leverage": ranked.to_json(top=TOP), "vignettes": vignettes})
         return
@@ -945,14 +954,16 @@ def summary(as_of: AsOfOption = None, recorded_before: RecordedOption = None, ac
     if vignettes:
         console.print(f"{plural(vignettes, 'street-level vignette')} (every contact in a caseworker's account) "
                       "not counted as cases here; their contacts count in `pathways discretion`")
+    if result.several_coders:
+        console.print(views.several_coders_note(result.several_coders))
 
 
 @app.command()
 @friendly
 def leverage(
-    as_of: AsOfOption = None, account: AccountsOption = None,
+    as_of: AsOfOption = None, account: AccountsOption = None, by: ByCodersOption = None,
     min_confidence: Annotated[Optional[str], typer.Option("--min-confidence", help="Leave out loops resting on a coded link weaker than this (low, medium, high).")] = None,
-    turned: TurnedOption = False,
+    turned: TurnedOption = False, unstitched: UnstitchedOption = False,
     top: Annotated[int, typer.Option(min=0, help="Table form: the first N rows of each ranking (0: all).")] = 15,
     reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -960,8 +971,8 @@ def leverage(
     them, unfavourable loops first."""
     from pathways.application import queries
 
-    ranked = _query(db, queries.ranking, _settings(reset_years, loop_bound), as_of=as_of, account=account,
-                    min_confidence=min_confidence, turned=turned)
+    ranked = _query(db, queries.ranking, _settings(reset_years, loop_bound), as_of=as_of, account=account, by=by,
+                    min_confidence=min_confidence, turned=turned, unstitched=unstitched)
     if as_json:
         _print_json(ranked.to_json())
         return
@@ -973,7 +984,7 @@ def leverage(
 @app.command()
 @friendly
 def discretion(
-    as_of: AsOfOption = None, account: AccountsOption = None,
+    as_of: AsOfOption = None, account: AccountsOption = None, by: ByCodersOption = None,
     outcome: Annotated[str, typer.Option(help="Discretion values that count as the outcome, comma-separated.")] = "bending,breaking",
     cut: Annotated[float, typer.Option(min=0.0, max=1.0, help="Consistency at which a configuration is sufficient.")] = 0.8,
     min_n: Annotated[int, typer.Option("--min-n", min=1, help="Fewest contacts for a configuration to count as sufficient.")] = 1,
@@ -984,7 +995,7 @@ def discretion(
     (consistency, coverage of the study's claim, the minimised solution), over all contacts and per role."""
     from pathways.application import queries
 
-    result = _query(db, queries.truth_table, _settings(reset_years, loop_bound), as_of=as_of, account=account,
+    result = _query(db, queries.truth_table, _settings(reset_years, loop_bound), as_of=as_of, account=account, by=by,
                     outcome=outcome, conditions=conditions, cut=cut, min_n=min_n)
     if as_json:
         _print_json(result.to_json())
@@ -992,6 +1003,27 @@ def discretion(
     from pathways.outputs import terminal as views
 
     _console().print(views.discretion_view(result))
+
+
+@app.command()
+@friendly
+def agree(
+    coders: Annotated[str, typer.Option("--coders", help="The two coders to compare (recorded_by), as A,B.")],
+    case: Annotated[Optional[str], typer.Argument(help="Only this case (its id); every case both coded without it.")] = None,
+    reset_years: ResetOption = 3, loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+) -> None:
+    """How far two coders of the same cases agree: on links, loops and contacts, per case both coded and
+    pooled, with Krippendorff's alpha (0.8 or more good, from 0.667 tentative, below not reliable)."""
+    from pathways.application.agreement import agreement
+
+    with _store(db, create=False) as store:
+        result = agreement(store, _settings(reset_years, loop_bound), coders, case)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    from pathways.outputs import terminal as views
+
+    _console().print(views.agreement_view(result))
 
 
 # -- diagrams ----------------------------------------------------------------------------------
@@ -1007,7 +1039,7 @@ def render(
     fmt: Annotated[str, typer.Option("--format", help="svg (default), pdf, png (144 dpi) or dot; none needs a system Graphviz.")] = "svg",
     out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("diagrams"),
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
-    as_of: AsOfOption = None, account: AccountsOption = None, reset_years: ResetOption = 3,
+    as_of: AsOfOption = None, account: AccountsOption = None, by: ByCodersOption = None, reset_years: ResetOption = 3,
     loop_bound: BoundOption = 8, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
 ) -> None:
     """Draw pathway and causal loop diagrams (SVG without any system Graphviz)."""
@@ -1020,7 +1052,7 @@ def render(
         raise PathwaysError("give either a CASE or --all, not both", field="CASE")
     engine.check_format(fmt)  # before any work
     diagrams = _query(db, queries.diagrams, _settings(reset_years, loop_bound), case=case, all_cases=all_cases,
-                      case_map=case_map, kind=kind, as_of=as_of, account=account,
+                      case_map=case_map, kind=kind, as_of=as_of, account=account, by=by,
                       each_loop=each_loop)
     with _progress("rendering", len(diagrams)) as advance:
         paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance)
@@ -1036,7 +1068,8 @@ def render(
 @friendly
 def report(
     out: Annotated[Path, typer.Option(help="Folder for the report (index.html and its pages).")] = Path("report"),
-    as_of: AsOfOption = None, account: AccountsOption = None,
+    as_of: AsOfOption = None, account: AccountsOption = None, by: ByCodersOption = None,
+    unstitched: UnstitchedOption = False,
     pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help="Keyed pseudonyms for case ids, no free text, dates to the year.")] = False,
     force: Annotated[bool, typer.Option(help="Write over an earlier report.")] = False,
     reset_years: ResetOption = 3, loop_bound: BoundOption = 8, db: DbOption = DEFAULT_DB,
@@ -1048,7 +1081,7 @@ def report(
     from pathways.outputs.render.engine import render
 
     contents = _query(db, queries.report_contents, _settings(reset_years, loop_bound), as_of=as_of, account=account,
-                      pseudonymise=pseudonymise)
+                      by=by, unstitched=unstitched, pseudonymise=pseudonymise)
     with _progress("writing the report", len(contents.analyses) + 5) as advance:
         pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance)
     figures = sum(1 for page in pages if page.suffix == ".svg")

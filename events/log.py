@@ -195,6 +195,16 @@ class EventLog:
         rows = self.conn.execute("SELECT DISTINCT stream FROM events WHERE stream LIKE 'case:%' ORDER BY stream")
         return [case_of(stream) for (stream,) in rows]
 
+    def coders(self) -> dict[str, set[str]]:
+        """Case -> the coders (`recorded_by`) of its events but its opening and an erasure (those code
+        nothing of the story); events without a coder name none."""
+        rows = self.conn.execute("SELECT DISTINCT stream, recorded_by FROM events WHERE stream LIKE 'case:%' "
+                                 "AND recorded_by IS NOT NULL AND type NOT IN ('CaseOpened', 'CaseForgotten')")
+        found: dict[str, set[str]] = {}
+        for stream, coder in rows:
+            found.setdefault(case_of(stream), set()).add(coder)
+        return found
+
     def read(self, *, streams: Sequence[str] | None = None, after: int = 0, until: int | None = None,
              recorded_before: str | None = None, by_stream: bool = False, raw: bool = False,
              keyless: bool = False, live: bool = False) -> Iterator[Event]:

@@ -129,7 +129,15 @@ def summary(cli: Cli) -> list[tuple]:
 
 
 def loops(cli: Cli) -> list[dict]:
-    return sorted(cli.json("loops"), key=lambda loop: (loop["case"], loop["id"]))
+    """The loops, without the source names of their provenance: a REFI-QDA export holds one text source
+    per case, named for the case, so the names of the sources coded from do not travel (the accounts,
+    coders and citations do)."""
+    def unsourced(loop: dict) -> dict:
+        links = [{**link, "sources": None, "citations": [{**c, "source": None} for c in link["citations"]]}
+                 for link in loop["links"]]
+        return {**loop, "sources": None, "links": links}
+
+    return sorted((unsourced(loop) for loop in cli.json("loops")), key=lambda loop: (loop["case"], loop["id"]))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathways.analysis.classify import Loop, Reading, classify, compare_readings
 from pathways.analysis.loops import Budget, enumerate_cycles
 from pathways.analysis.pathway import Pathway, Settings, build_pathway, live_events
 from pathways.analysis.polarity import SIGN_TEXT, history_label, history_text, sign_history_text
+from pathways.analysis.provenance import cycle_edges, link_json
 
 
 @attrs.frozen
@@ -48,15 +49,34 @@ class CaseAnalysis:
         return (f"{loop.id} turned ({history_label(loop.polarity_history)}): {history_text(loop.polarity_history)}; "
                 f"shifting link{'s' if len(shifting) > 1 else ''} {links}")
 
+    def stitch_note(self, loop: Loop) -> str | None:
+        """Which account tells which link of a stitched loop, in words; None for a loop one account tells whole."""
+        if not loop.stitched:
+            return None
+        by_ref = {step.ref: step for step in self.pathway.steps}
+        told = (link_json(edge, by_ref) for edge in cycle_edges(loop.variables, self.graph.index()))
+        links = "; ".join(f"{link['from']} ─{link['sign']}→ {link['to']}: "
+                          f"{' + '.join(link['accounts']) or 'no account'}"
+                          for link in told)
+        return f"{loop.id} is stitched from the {' and '.join(loop.accounts)} accounts ({links})"
+
+    def loop_json(self, loop: Loop) -> dict[str, Any]:
+        """A loop as `loops --json` gives it: the DESIGN contract, then per link who asserts it."""
+        by_ref = {step.ref: step for step in self.pathway.steps}
+        return {**loop.to_json(), "links": [link_json(edge, by_ref)
+                                            for edge in cycle_edges(loop.variables, self.graph.index())]}
+
     def to_json(self) -> dict[str, Any]:
-        """The `show --json` document: profile, steps, edges, loops, readings."""
+        """The `show --json` document: profile, steps, edges (with who asserts them), loops, readings."""
+        by_ref = {step.ref: step for step in self.pathway.steps}
         return {
             "profile": attrs.asdict(self.pathway.profile),
             "steps": [step.to_json() for step in self.pathway.steps],
-            "edges": [{**attrs.asdict(edge), "sign": edge.sign_text, "shifting": edge.shifting,
+            "edges": [{**attrs.asdict(edge), **link_json(edge, by_ref), "sign": edge.sign_text,
+                       "shifting": edge.shifting,
                        "history": [{"from": since, "sign": SIGN_TEXT[sign]} for since, sign in edge.history]}
                       for edge in self.graph.edges],
-            "loops": [loop.to_json() for loop in self.loops],
+            "loops": [self.loop_json(loop) for loop in self.loops],
             "readings": [reading.to_json() for reading in self.readings],
             "cycles_beyond_bound": self.beyond_bound, "cycles_beyond_bound_is_floor": self.beyond_capped,
             "loops_complete": self.loops_complete,
@@ -64,10 +84,12 @@ class CaseAnalysis:
 
 
 def analyse_case(case: str, events: Sequence[Event], catalogue: Catalogue, settings: Settings = Settings(),
-                 as_of: str | None = None, accounts: frozenset[str] | None = None) -> CaseAnalysis:
+                 as_of: str | None = None, accounts: frozenset[str] | None = None,
+                 coders: frozenset[str] | None = None) -> CaseAnalysis:
     """The whole analysis of one case from its events (in version order), optionally as of a date and
-    from some accounts only (the loops as the migrant tells them, as the caseworker tells them)."""
-    live, retracted = live_events(events, as_of, accounts)
+    from some accounts only (the loops as the migrant tells them, as the caseworker tells them) or some
+    coders' only (each coder's reading of the same story)."""
+    live, retracted = live_events(events, as_of, accounts, coders)
     pathway = build_pathway(case, live, retracted, catalogue, settings)
     graph = build_graph(case, pathway.steps)
     cycles = enumerate_cycles(((edge.source, edge.target) for edge in graph.edges), settings.loop_bound,

@@ -25,6 +25,7 @@ from events.rules.catalogue import Catalogue
 from pathways.analysis.causal import CausalGraph, weakest
 from pathways.analysis.loops import canonical
 from pathways.analysis.pathway import DIRECTION_VALUE, Step
+from pathways.analysis.provenance import cycle_edges, told
 from pathways.analysis.polarity import LETTER, POLARITIES, UNDETERMINED, PolarityHistory, loop_history, turned
 
 
@@ -50,6 +51,12 @@ class Loop:
     """The lowest confidence of the coded links it uses, as coded (high when it uses none)."""
     polarity_history: PolarityHistory | None = None
     """(from date, polarity) from its closing on, for a loop through a shifting link (None otherwise)."""
+    accounts: tuple[str, ...] = ()
+    """The accounts that assert its links (sorted, distinct: pathways.provenance)."""
+    coders: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    stitched: bool = False
+    """True when no single account asserts every link: the loop is assembled from several accounts."""
 
     @property
     def turned(self) -> bool:
@@ -65,7 +72,9 @@ class Loop:
                 "archetypes": list(self.archetypes), "evidence": list(self.evidence),
                 "opened_by": self.opened_by, "confidence": self.confidence,
                 "polarity_history": None if self.polarity_history is None else [
-                    {"from": since, "polarity": polarity} for since, polarity in self.polarity_history]}
+                    {"from": since, "polarity": polarity} for since, polarity in self.polarity_history],
+                "accounts": list(self.accounts), "coders": list(self.coders), "sources": list(self.sources),
+                "stitched": self.stitched}
 
 
 @attrs.frozen
@@ -136,7 +145,8 @@ def classify(case: str, cycles: Sequence[tuple[str, ...]], graph: CausalGraph, s
     net = _NetFrom(steps)
     unnamed = []
     for variables in cycles:
-        edges = [index[(variables[i], variables[(i + 1) % len(variables)])] for i in range(len(variables))]
+        edges = cycle_edges(variables, index)
+        teller = told(edges, by_ref)
         signs = tuple(edge.sign_text for edge in edges)
         evidence = sorted({ref for edge in edges for ref in edge.evidence}, key=lambda ref: by_ref[ref].order)
         start = by_ref[evidence[0]].order
@@ -154,7 +164,8 @@ def classify(case: str, cycles: Sequence[tuple[str, ...]], graph: CausalGraph, s
             archetypes=tuple(sorted(key for form, key in forms.items() if form == (variables, signs))),
             evidence=tuple(evidence),
             opened_by=next((ref for ref in evidence if by_ref[ref].type in OPENERS), None),
-            confidence=weakest([edge.confidence for edge in edges]) or "high"))
+            confidence=weakest([edge.confidence for edge in edges]) or "high",
+            accounts=teller.accounts, coders=teller.coders, sources=teller.sources, stitched=teller.stitched))
     unnamed.sort(key=lambda loop: (loop["closing_order"], loop["variables"]))
     counters = dict.fromkeys(POLARITIES, 0)
     loops = []

@@ -11,7 +11,7 @@ import attrs
 
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.causal import CONFIDENCE, rank
-from pathways.analysis.patterns import ABSENCE, only_turned
+from pathways.analysis.patterns import ABSENCE, only_turned, only_unstitched
 
 TOP = 5
 """How many rows `summary` shows of each ranking."""
@@ -55,7 +55,7 @@ def check_confidence(value: str | None) -> None:
 
 
 def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None, *,
-             turned_only: bool = False) -> Leverage:
+             turned_only: bool = False, unstitched_only: bool = False) -> Leverage:
     """Rank variables and contact kinds by the loops they sit on (and opened), unfavourable first.
 
     A kind (with its actor) sits on a loop when one of the loop's evidence events is a contact of
@@ -65,6 +65,8 @@ def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None
     check_confidence(min_confidence)
     if turned_only:
         analyses = only_turned(analyses)
+    if unstitched_only:  # the loops one account tells whole
+        analyses = only_unstitched(analyses)
     floor = CONFIDENCE.index(min_confidence) if min_confidence else 0
     variables: dict[str, dict[str, Any]] = defaultdict(lambda: {"loops": 0, "unfavourable": 0, "favourable": 0,
                                                                  "cases": set()})

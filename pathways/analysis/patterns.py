@@ -12,6 +12,7 @@ import attrs
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.classify import Reading
 from pathways.analysis.polarity import direction
+from pathways.analysis.provenance import coders_of
 
 ABSENCE = "no-contact"
 
@@ -38,6 +39,10 @@ class Summary:
     """Whether the loop counts are limited to the loops that turned (`summary --turned`)."""
     unread: tuple[tuple[str, str], ...] = ()
     """The computed loops no reading matches, as (case, loop id): the readings judged the other way."""
+    unstitched_only: bool = False
+    """Whether the loop counts are limited to the loops one account tells whole (`summary --unstitched`)."""
+    several_coders: int = 0
+    """The cases whose events more than one coder recorded (`--by` and `pathways agree` compare them)."""
 
     @property
     def dampening_unfavourable_share(self) -> float:
@@ -59,7 +64,8 @@ class Summary:
             "agreement": self.agreement(), "readings": [reading.to_json() for reading in self.readings],
             "unread": [{"case": case, "loop": loop} for case, loop in self.unread],
             "turned": {"loops": sum(self.turned.values()), "by_direction": self.turned},
-            "turned_only": self.turned_only,
+            "turned_only": self.turned_only, "unstitched_only": self.unstitched_only,
+            "cases_with_several_coders": self.several_coders,
         }
 
 
@@ -75,10 +81,20 @@ def only_turned(analyses: Iterable[CaseAnalysis]) -> Iterator[CaseAnalysis]:
         yield attrs.evolve(analysis, loops=tuple(loop for loop in analysis.loops if loop.turned))
 
 
-def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False) -> Summary:
-    """The cross-case counts; with `turned_only`, those of the loops that turned."""
+def only_unstitched(analyses: Iterable[CaseAnalysis]) -> Iterator[CaseAnalysis]:
+    """Each analysis with only the loops one account tells whole (the cases, steps and readings kept)."""
+    for analysis in analyses:
+        yield attrs.evolve(analysis, loops=tuple(loop for loop in analysis.loops if not loop.stitched))
+
+
+def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False,
+              unstitched_only: bool = False) -> Summary:
+    """The cross-case counts; with `turned_only`, those of the loops that turned; with `unstitched_only`,
+    those of the loops one account tells whole."""
     if turned_only:
         analyses = only_turned(analyses)
+    if unstitched_only:
+        analyses = only_unstitched(analyses)
     cases = loops = with_du = 0
     turned: Counter[str] = Counter()
     classes: Counter[str] = Counter()
@@ -88,8 +104,10 @@ def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False) ->
     transitions: Counter[tuple[str, str]] = Counter()
     readings: list[Reading] = []
     unread: list[tuple[str, str]] = []
+    several = 0
     for analysis in analyses:
         cases += 1
+        several += len(coders_of(analysis.pathway.steps)) > 1
         profile = analysis.pathway.profile
         regimes = {step.ref: step.regime for step in analysis.pathway.steps}
         for loop in analysis.loops:
@@ -114,4 +132,4 @@ def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False) ->
           for name in ("motive", "cohort", "regime")),
         with_du, dict(archetypes.most_common()),
         tuple(sorted(((a, b, n) for (a, b), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1]))),
-        tuple(readings), dict(sorted(turned.items())), turned_only, tuple(unread))
+        tuple(readings), dict(sorted(turned.items())), turned_only, tuple(unread), unstitched_only, several)

@@ -54,17 +54,32 @@ def parse_accounts(text: str | None) -> frozenset[str] | None:
     return chosen
 
 
+def parse_coders(store: EventStore, text: str | None, field: str = "--by") -> frozenset[str] | None:
+    """`--by CODER[,CODER]`: whose coding to keep (None: everyone's); a coder the log does not have is
+    bad input naming the coders it has."""
+    if text is None:
+        return None
+    chosen = frozenset(part.strip() for part in text.split(",") if part.strip())
+    known = sorted(set().union(*store.coders().values()))
+    unknown = sorted(chosen - set(known))
+    if unknown or not chosen:
+        has = f"the log has: {', '.join(known)}" if known else "the log records no coder"
+        raise InvalidEvent(f"no coder '{unknown[0] if unknown else text}' in the log ({has})", field=field)
+    return chosen
+
+
 def analyses(store: EventStore, settings: Settings, *, case: str | None = None, as_of: str | None = None,
              recorded_before: str | None = None, accounts: frozenset[str] | None = None,
+             coders: frozenset[str] | None = None,
              progress: Callable[[int], None] | None = None) -> list[CaseAnalysis]:
     """One case's analysis (or every case's), from the caught-up tables, or computed in memory at a
-    past point or from some accounts only."""
+    past point or from some accounts or coders only."""
     as_of, recorded_before = check_point(as_of, recorded_before)
     if case is not None:
         store.require_case(case, field="CASE")
-    if as_of is not None or recorded_before is not None or accounts is not None:
+    if as_of is not None or recorded_before is not None or accounts is not None or coders is not None:
         found = list(time_travel(store, settings, cases=[case] if case else None, as_of=as_of,
-                                 recorded_before=recorded_before, accounts=accounts))
+                                 recorded_before=recorded_before, accounts=accounts, coders=coders))
         if case is not None and not found:
             raise UnknownCase(f"case '{case}' was not recorded before {recorded_before}", field="CASE")
         return found

@@ -59,11 +59,12 @@ def pseudonymise(analysis: CaseAnalysis, secret: bytes) -> CaseAnalysis:
     profile = attrs.evolve(analysis.pathway.profile, case=alias, notes=None, arrival=year(analysis.pathway.profile.arrival))
     steps = tuple(_step(step, alias, ref) for step in analysis.pathway.steps)
     edges = tuple(attrs.evolve(edge, evidence=tuple(ref(r) for r in edge.evidence),
-                               history=_years(edge.history))
+                               citations=tuple(ref(r) for r in edge.citations), history=_years(edge.history))
                   for edge in analysis.graph.edges)
     loops = tuple(attrs.evolve(loop, case=alias, closing_event=ref(loop.closing_event), opened_by=ref(loop.opened_by),
                                evidence=tuple(ref(r) for r in loop.evidence),
-                               polarity_history=_years(loop.polarity_history)) for loop in analysis.loops)
+                               polarity_history=_years(loop.polarity_history), coders=(), sources=())
+                  for loop in analysis.loops)
     readings = tuple(attrs.evolve(reading, case=alias, ref=ref(reading.ref), note=None, recorded_by=None)
                      for reading in analysis.readings)
     return attrs.evolve(analysis, pathway=Pathway(profile, steps), graph=CausalGraph(edges), loops=loops,
@@ -84,7 +85,7 @@ def _step(step: Step, alias: str, ref) -> Step:
         label = step.label
     return step._replace(case=alias, ref=ref(step.ref), event_id="", occurred=year(step.occurred),
                          effective=year(step.effective), until=year(step.until), outcome=None, quote=None,
-                         source=None, label=label, because=tuple(r for r in map(ref, step.because) if r is not None),
+                         source=None, coder=None, label=label, because=tuple(r for r in map(ref, step.because) if r is not None),
                          data={})
 
 

@@ -25,7 +25,8 @@ from pathways.analysis.leverage import Leverage
 from pathways.analysis.patterns import Summary
 from pathways.analysis.polarity import history_label
 from pathways.outputs.report_passages import in_paragraphs, quoted
-from pathways.outputs.report_sections import index_sections, one_condition_at_a_time
+from pathways.outputs.report_sections import (agreement_body, index_sections, one_condition_at_a_time,
+                                              several_coders_note, told_by)
 
 STYLE = """
 :root { color-scheme: light; --fav: #2e8b3a; --unf: #c0392b; --muted: #666; }
@@ -70,6 +71,8 @@ class Contents:
     """Said on every page (the as-of point, the accounts, that it is pseudonymised)."""
     passages: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     """Case -> event id -> its quote in its paragraph (`refi.transcripts.Passage`), where a transcript is kept."""
+    agreements: Sequence[Any] = ()
+    """Each pair of coders who coded the same cases, compared (`pathways agree`): the agreement page."""
 
 
 def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
@@ -109,6 +112,8 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
         "leverage.html": ("Leverage", _leverage_body(contents.leverage)),
         "map.html": ("Contact kinds across cases", _map_body(contents.summary, _inline(render_svg(graph)))),
     }
+    if contents.agreements:
+        pages["agreement.html"] = ("Agreement between coders", agreement_body(contents.agreements))
     for name, (title, body) in pages.items():
         written.append(_write(out / name, _page(contents, title, body, depth=0)))
         if progress:
@@ -157,6 +162,8 @@ def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
     up = "../" * depth
     links = [("index.html", "Cases"), ("summary.html", "Loops"), ("leverage.html", "Leverage"),
              ("discretion.html", "Discretion"), ("map.html", "Case map")]
+    if contents.agreements:
+        links.append(("agreement.html", "Agreement"))
     nav = "".join(f'<a href="{up}{href}">{escape(text)}</a>' for href, text in links)
     note = f'<p class="meta">{escape(contents.note)}</p>' if contents.note else ""
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -211,7 +218,8 @@ def _index_body(contents: Contents) -> str:
     summary = contents.summary
     return (f"<p>{summary.cases} cases, {summary.loops} loops; cases with at least one dampening-unfavourable "
             f"loop: {summary.cases_with_dampening_unfavourable} of {summary.cases} "
-            f"({summary.dampening_unfavourable_share:.0%}).</p>" + index_sections(contents.analyses, table))
+            f"({summary.dampening_unfavourable_share:.0%}).</p>" + several_coders_note(summary.several_coders)
+            + index_sections(contents.analyses, table))
 
 
 def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]],
@@ -253,9 +261,12 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]],
                         "No contact or period without contact among its evidence opened it")
                      + f', closed by {escape(loop.closing_event)}; '
                      f"confidence {escape(loop.confidence)}"
-                     + (f"; archetypes: {escape(', '.join(loop.archetypes))}" if loop.archetypes else "") + ".</p>")
+                     + (f"; archetypes: {escape(', '.join(loop.archetypes))}" if loop.archetypes else "") + ". "
+                     + told_by(loop.accounts, loop.stitched) + ".</p>")
         if loop.turned:
             parts.append(f'<p class="turned">{escape(analysis.turn_note(loop) or "")}.</p>')
+        if loop.stitched:
+            parts.append(f'<p class="stitched">{escape(analysis.stitch_note(loop) or "")}.</p>')
         evidence = []
         for ref in loop.evidence:
             step = by_ref.get(ref)

@@ -82,9 +82,15 @@ def _valence(text: str | None) -> Text:
 
 
 LOOP_COLUMNS = (Column("case"), Column("id"), Column("cycle"), Column("polarity", "pol."),
-                Column("valence", "val."), Column("change", "chg.", drop=6), Column("opened by", "opened", drop=4),
-                Column("closed by", "closed", drop=5), Column("confidence", "conf.", drop=3),
-                Column("flags", drop=1), Column("archetypes", "arch.", drop=2))
+                Column("valence", "val."), Column("change", "chg.", drop=7), Column("opened by", "opened", drop=5),
+                Column("closed by", "closed", drop=6), Column("confidence", "conf.", drop=4),
+                Column("flags", drop=2), Column("archetypes", "arch.", drop=3), Column("told by", "told", drop=1))
+
+
+def told_by(loop) -> Text:
+    """The accounts that tell a loop; a stitched one (no one account tells all its links) marked."""
+    accounts = " + ".join(loop.accounts) or "-"
+    return Text(f"{accounts} (stitched)", style="yellow") if loop.stitched else Text(accounts)
 
 
 def loops_table(loops, title: str = "loops") -> FittedTable:
@@ -97,7 +103,7 @@ def loops_table(loops, title: str = "loops") -> FittedTable:
         table.add_row(loop.case, loop.id, cycle, polarity, _valence(loop.valence), loop.change,
                       loop.opened_by or "-", loop.closing_event,
                       Text(str(loop.confidence), style="yellow" if is_low(loop.confidence) else ""),
-                      flags.replace("_", "-"), ", ".join(loop.archetypes))
+                      flags.replace("_", "-"), ", ".join(loop.archetypes), told_by(loop))
     return table
 
 
@@ -169,6 +175,7 @@ def case_view(analysis):
     state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
     parts = [Panel(head), timeline, state, loops_table(analysis.loops[:SHOWN_LOOPS])]
     parts += [Text(note) for note in map(analysis.turn_note, analysis.loops[:SHOWN_LOOPS]) if note]
+    parts += [Text(note, style="yellow") for note in map(analysis.stitch_note, analysis.loops[:SHOWN_LOOPS]) if note]
     if len(analysis.loops) > SHOWN_LOOPS:
         parts.append(Text(f"... and {len(analysis.loops) - SHOWN_LOOPS:,} more loops: `pathways loops "
                           f"{profile.case}` lists them"))
@@ -317,3 +324,43 @@ def _cell(value) -> str:
         return ", ".join(_cell(item) if not isinstance(item, dict) else
                          f"{item.get('from')} {arrow(item.get('sign'))} {item.get('to')}" for item in value)
     return str(value)
+
+
+def several_coders_note(several: int) -> Text:
+    """The summary's line on cases with more than one coder, and how to read them apart."""
+    return Text(f"{plural(several, 'case')} with more than one coder: `--by CODER` gives one coder's reading, "
+                "`pathways agree --coders A,B` compares two")
+
+
+def agreement_view(result):
+    """`pathways agree`: a row per case and kind of unit, the pooled rows last, and Krippendorff's reading."""
+    from rich.console import Group
+
+    from pathways.analysis.agreement import verdict
+
+    first, second = result.coders
+    table = Table(title=f"agreement between {first} and {second}")
+    for column in ("case", "units of", "units", "same", "differ", f"only {first}", f"only {second}", "alpha",
+                   "reading"):
+        table.add_column(column, justify="right" if column not in ("case", "units of", "reading") else "left",
+                         overflow="fold")
+    pooled = result.pooled
+    for one in (*result.cases, pooled):
+        kinds = [("links", one.links), ("loops", one.loops),
+                 ("perceived", one.contacts.on(0, "perceived")), ("discretion", one.contacts.on(1, "discretion"))]
+        for index, (name, compared) in enumerate(kinds):
+            only, value = compared.only(), compared.alpha
+            style = {"good": "green", "tentative": "yellow", "not reliable": "red"}.get(verdict(value), "grey62")
+            table.add_row(one.case if index == 0 else "", name, str(len(compared.units)), str(compared.same),
+                          str(compared.other), str(only[first]), str(only[second]),
+                          "-" if value is None else f"{value:.3f}", Text(verdict(value), style=style))
+    parts = [table]
+    if not result.cases:
+        parts.append(Text(f"no case coded by both {first} and {second}"))
+    links = pooled.links.alpha
+    parts.append(Text(f"pooled links: alpha {'undefined' if links is None else f'{links:.3f}'}, "
+                      f"{verdict(links)}. Krippendorff: 0.8 or more good, from 0.667 tentative conclusions only, "
+                      "below that not reliable; undefined where the units take one value throughout."))
+    if result.single_coded:
+        parts.append(Text(f"coded by one of them alone: {', '.join(result.single_coded)}"))
+    return Group(*parts)

@@ -20,6 +20,7 @@ from pathways.analysis.case import CaseAnalysis, analyse_case
 from pathways.analysis.causal import CausalGraph, Edge
 from pathways.analysis.classify import Loop, Reading
 from pathways.analysis.pathway import DIRECTION_VALUE, Pathway, Profile, Settings, Step
+from pathways.analysis.provenance import told_of
 
 Seal = Callable[[str, str | None], str | None]
 """(case, text) -> the text as a table stores it (sealed), or as a reader gets it back (opened)."""
@@ -34,10 +35,10 @@ TABLES: dict[str, dict[str, Any]] = {
                                   "actor": str, "role": str, "kind": str, "outcome": str, "perceived": str,
                                   "discretion": str, "effects": str, "because": str, "quote": str,
                                   "label": str, "until": str, "account": str, "conditions": str,
-                                  "source": str}, "pk": ("case", "ord")},
+                                  "source": str, "coder": str}, "pk": ("case", "ord")},
     "causal_edges": {"columns": {"case": str, "source": str, "target": str, "sign": int, "ambiguous": int,
                                  "origins": str, "evidence": str, "emerged": int, "confidence": str,
-                                 "history": str},
+                                 "history": str, "citations": str},
                      "pk": ("case", "source", "target")},
     "loops": {"columns": {"case": str, "id": str, "variables": str, "signs": str, "polarity": str,
                           "valence": str, "change": str, "closing_event": str, "closing_order": int,
@@ -54,9 +55,10 @@ ORDER: dict[str, Callable[[tuple], Any]] = {
     "loops": lambda row: (row[8], row[1]),                                 # closing_order, id
     "loop_readings": lambda row: (int(row[1].rsplit("#", 1)[-1]) if "#" in row[1] else 0, row[1]),  # version
 }
-FORMAT = 4
+FORMAT = 5
 """What the rows hold and how (bumped when that changes without the columns changing): tables
-written under another format are rebuilt, like tables built with other settings."""
+written under another format are rebuilt, like tables built with other settings. 5: a step's coder and
+an edge's citations (the events asserting it), from which a loop's provenance is read back."""
 STATE_TABLE = "projection_state"
 STATE_COLUMNS = {"name": str, "position": int, "settings": str, "cases": int}
 def dumps(value: Any) -> str:
@@ -89,12 +91,13 @@ def assemble(profile: Sequence[Any], steps: Sequence[tuple], edges: Sequence[tup
              readings: Sequence[tuple], *, opener: Seal) -> CaseAnalysis:
     """A case's analysis from its rows of every table, each table's rows in their order."""
     case, origin, arrival, motive, notes, cohort, events, retracted, beyond, capped, complete = profile
+    read_steps = _steps(steps, opener)
+    graph = CausalGraph(tuple(_edge(row) for row in edges))
+    index, by_ref = graph.index(), {step.ref: step for step in read_steps}
     return CaseAnalysis(
-        Pathway(Profile(case, origin, arrival, motive, opener(case, notes), cohort, events, retracted),
-                _steps(steps, opener)),
-        CausalGraph(tuple(_edge(row) for row in edges)),
-        tuple(_loop(row) for row in loops), tuple(_reading(row, opener) for row in readings), beyond, bool(capped),
-        bool(complete))
+        Pathway(Profile(case, origin, arrival, motive, opener(case, notes), cohort, events, retracted), read_steps),
+        graph, tuple(_loop(row, index, by_ref) for row in loops), tuple(_reading(row, opener) for row in readings),
+        beyond, bool(capped), bool(complete))
 
 
 def clear(case: str, text: str | None) -> str | None:
@@ -112,10 +115,11 @@ def rows(analysis: CaseAnalysis, seal: Seal) -> dict[str, list[tuple]]:
         "pathway_steps": [(case, s.order, s.ref, s.event_id, s.version, s.type, s.occurred, s.effective, s.phase,
                            s.regime, s.actor, s.role, s.kind, seal(case, s.outcome), s.perceived, s.discretion,
                            _dumps_common(s.effects), dumps(s.because), seal(case, s.quote), s.label,
-                           s.until, s.account, _dumps_common(s.conditions), seal(case, s.source))
+                           s.until, s.account, _dumps_common(s.conditions), seal(case, s.source), s.coder)
                           for s in analysis.pathway.steps],
         "causal_edges": [(case, e.source, e.target, e.sign, int(e.ambiguous), dumps(e.origins), dumps(e.evidence),
-                          e.emerged, dumps(e.confidence), dumps(e.history)) for e in analysis.graph.edges],
+                          e.emerged, dumps(e.confidence), dumps(e.history), dumps(e.citations))
+                         for e in analysis.graph.edges],
         "loops": [(case, l.id, dumps(l.variables), dumps(l.signs), l.polarity, l.valence, l.change, l.closing_event,
                    l.closing_order, int(l.reset_rooted), int(l.anticipated), int(l.ambiguous), dumps(l.archetypes),
                    dumps(l.evidence), l.opened_by, dumps(l.confidence),
@@ -138,7 +142,7 @@ def _steps(rows: Sequence[tuple], opener: Seal) -> tuple[Step, ...]:
     steps = []
     for row in rows:
         (case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role, kind, outcome,
-         perceived, discretion, effects, because, quote, label, until, account, conditions, source) = row
+         perceived, discretion, effects, because, quote, label, until, account, conditions, source, coder) = row
         effects = _tuple(effects)
         for variable, direction in effects:
             running[variable] = running.get(variable, 0) + DIRECTION_VALUE[direction]
@@ -147,22 +151,27 @@ def _steps(rows: Sequence[tuple], opener: Seal) -> tuple[Step, ...]:
         steps.append(Step(case, order, ref, event_id, version, type_, occurred, effective, phase, regime, actor, role,
                           kind, opener(case, outcome), perceived, discretion, effects, _tuple(because),
                           opener(case, quote), label, state, until,
-                          account, _tuple(conditions), opener(case, source)))
+                          account, _tuple(conditions), opener(case, source), coder))
     return tuple(steps)
 
 
 def _edge(row: Sequence[Any]) -> Edge:
-    _, source, target, sign, ambiguous, origins, evidence, emerged, confidence, history = row
+    _, source, target, sign, ambiguous, origins, evidence, emerged, confidence, history, citations = row
     return Edge(source, target, sign, bool(ambiguous), _tuple(origins), _tuple(evidence), emerged,
-                json.loads(confidence), _tuple(history))
+                json.loads(confidence), _tuple(history), _tuple(citations))
 
 
-def _loop(row: Sequence[Any]) -> Loop:
+def _loop(row: Sequence[Any], index: dict[tuple[str, str], Edge], by_ref: dict[str, Step]) -> Loop:
+    """A loop from its row, who tells it read back from its edges' citations and the steps (not stored
+    twice: the steps hold the sources, sealed in a sealed database)."""
     (case, id_, variables, signs, polarity, valence, change, closing_event, closing_order, reset_rooted, anticipated,
      ambiguous, archetypes, evidence, opened_by, confidence, history) = row
-    return Loop(case, id_, _tuple(variables), _tuple(signs), polarity, valence, change, closing_event,
+    cycle = _tuple(variables)
+    teller = told_of(cycle, index, by_ref)
+    return Loop(case, id_, cycle, _tuple(signs), polarity, valence, change, closing_event,
                 bool(reset_rooted), bool(anticipated), bool(ambiguous), _tuple(archetypes), _tuple(evidence),
-                closing_order, opened_by, json.loads(confidence), None if history is None else _tuple(history))
+                closing_order, opened_by, json.loads(confidence), None if history is None else _tuple(history),
+                teller.accounts, teller.coders, teller.sources, teller.stitched)
 
 
 def _reading(row: Sequence[Any], opener: Seal) -> Reading:

@@ -16,7 +16,8 @@ from pathways.analysis.pathway import PHASES
 from pathways.analysis.polarity import history_label, history_text, sign_history_text, sign_turns_label
 from pathways.outputs.render.engine import Positioned, joined, label
 from pathways.outputs.render.pathwayparts import closing_marks, legend_text, pathway_legend
-from pathways.outputs.render.loopstyle import VALENCE_COLOUR, legend_entries, edge_style, loop_label, sign_label
+from pathways.outputs.render.loopstyle import (VALENCE_COLOUR, legend_entries, edge_style, loop_label, sign_label,
+                                              told_by)
 from pathways.outputs.render.placement import Placement
 from pathways.outputs.render.shapes import fitted
 
@@ -182,7 +183,8 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
                  {"label": loop_label(loop), "shape": "circle", "style": "dashed,filled" if weak else "filled",
                   "width": "0.45", "fixedsize": "true"})
         graph.node(f"m_{loop.id}", fontsize="12", fontcolor=colour, color=colour,
-                   tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}, confidence {loop.confidence}",
+                   tooltip=label(f"{loop.polarity}, {loop.valence}, {loop.change}, confidence {loop.confidence}, "
+                                 f"{told_by(loop)}",
                                  history_text(loop.polarity_history) if loop.turned else None, width=200),
                    **shape, **({"pos": _pos(placed.labels[loop.id])} if placed else {}))
         if not placed:

@@ -43,8 +43,15 @@ def edge_style(edge: Edge, valences: Collection[str]) -> dict[str, str]:
 
 
 def loop_label(loop: Loop) -> str:
-    """R1, D2, ...; `?` when the loop rests on a link of low confidence."""
-    return f"{loop.id}?" if is_low(loop.confidence) else loop.id
+    """R1, D2, ...; `?` when the loop rests on a link of low confidence, `*` when it is stitched (no one
+    account tells all of it)."""
+    return loop.id + ("?" if is_low(loop.confidence) else "") + ("*" if loop.stitched else "")
+
+
+def told_by(loop: Loop) -> str:
+    """Whose accounts tell a loop, for its tooltip: `told by migrant`, `stitched from caseworker + migrant`."""
+    accounts = " + ".join(loop.accounts) or "no account"
+    return f"stitched from {accounts}" if loop.stitched else f"told by {accounts}"
 
 
 def legend_entries(edges: Sequence[Edge], valences: Mapping[tuple[str, str], Collection[str]],
@@ -59,6 +66,7 @@ def legend_entries(edges: Sequence[Edge], valences: Mapping[tuple[str, str], Col
         (any(loop.polarity == "reinforcing" for loop in loops), "R", "reinforcing loop"),
         (any(loop.polarity == "dampening" for loop in loops), "D", "dampening loop"),
         (any(is_low(loop.confidence) for loop in loops), "R1?", "loop resting on a low-confidence link"),
+        (any(loop.stitched for loop in loops), "R1*", "stitched: no one account tells every link"),
         (VALENCE_COLOUR["favourable"] in colours, "green", "on favourable loops"),
         (VALENCE_COLOUR["unfavourable"] in colours, "red", "on unfavourable loops"),
         (BOTH_COLOUR in colours, "amber", "on loops of both valences"),
