@@ -285,3 +285,18 @@ def test_forget_as_the_writer_role_on_postgresql_says_what_is_left_and_who_finis
     assert "already erased" in finished and "its rows removed from every table" in finished
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert {row[0] for table in _rows(conn).values() for row in table} == {"k-1"}
+
+
+def test_rows_of_an_older_format_leave_no_clear_text_in_any_file_once_rebuilt(cli: Cli):
+    cli.ok("init")
+    _record(cli, "k-1", KEPT)
+    cli.ok("show", "k-1")
+    # As an older version left them: a step's label in clear, under the checkpoint of format 4.
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("UPDATE pathway_steps SET label = 'OLDFORMATSECRET Elm St 5' WHERE \"case\" = 'k-1'")
+        conn.execute("UPDATE projection_state SET settings = replace(settings, '\"format\":', '\"format\":-')")
+    assert _in_files(cli.db, ["OLDFORMATSECRET"]) != []
+    assert KEPT["level"] in cli.ok("show", "k-1", "--json")  # rebuilt: the old rows are gone
+    assert _in_files(cli.db, ["OLDFORMATSECRET"]) == []
+    with sqlite3.connect(cli.db) as conn:
+        _clear_only_envelope(_rows(conn))

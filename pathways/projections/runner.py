@@ -9,6 +9,7 @@ layout and rows are in `tables.py`; writing them in `writer.py`, reading them ba
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 
 import attrs
@@ -49,6 +50,8 @@ class Projector:
             self.seal, self._open = store.sealer.seal_text, store.sealer.open_text
         self.reading = False
         """Inside a reader's snapshot (`_in_memory`): nothing is written, damaged rows included."""
+        self.stale = False
+        """The last catch-up replaced rows of another layout or format: their freed pages are scrubbed."""
         self.tables = TableReader(self.conn, str(store.path), self._open, repair=lambda case: repaired(self, case))
 
     def _layout(self) -> dict[str, list[str]]:
@@ -75,6 +78,7 @@ class Projector:
             return False
         tables = self.store.log
         existing = set(layout)
+        self.stale = bool(existing & set(TABLES))
         for name in [*TABLES, STATE_TABLE]:
             if name in existing:
                 tables.drop_table(name)
@@ -138,6 +142,7 @@ class Projector:
             damaged = self._ensure_tables()
             last = self.store.last_position()
             position, settings = self.checkpoint()
+            self.stale = self.stale if damaged else settings is not None and _format_of(settings) != FORMAT
             if damaged or settings != self._settings_text() or position > last:
                 result = self._rebuild(last, progress)
             elif position == last:
@@ -160,28 +165,14 @@ class Projector:
             self.store.log.rollback()
             raise
         self.store.log.commit()
+        if self.stale:  # rows of an older layout or format (an open text, say): none left in freed pages
+            self.store.scrub(list(TABLES))
         return result
 
     def drop_case(self, case: str) -> bool:
-        """Take an erased case out of every table now (rows deleted are zeroed by the storage), keeping
-        the checkpoint: the next catch-up recomputes the stream and finds nothing to write. False when
-        there were no tables to take it out of, or this role may not change them."""
-        self.store.begin_write()
-        try:
-            dropped = set(self._layout()) >= {*TABLES, STATE_TABLE}
-            if dropped:
-                writer.delete_cases(self.conn, [case])
-                self.conn.execute(f"UPDATE {STATE_TABLE} SET cases = (SELECT count(*) FROM case_profiles) "
-                                  "WHERE name = ?", (NAME,))
-        except Exception as error:  # noqa: BLE001 - a refusal of the storage, told apart from a bug
-            self.store.log.rollback()
-            _refusal(error, self.store)
-            return False
-        except BaseException:
-            self.store.log.rollback()
-            raise
-        self.store.log.commit()
-        return dropped
+        """Take an erased case out of every table now (`drop_case` below); False when there were no
+        tables to take it out of, or this role may not change them."""
+        return drop_case(self, case)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> CatchUp:
         """Drop every projected row and replay the whole log."""
@@ -265,6 +256,37 @@ def repaired(projector: Projector, case: str) -> CaseAnalysis | None:
                 store.log.commit()
                 return next((_as_stored(a) for a in fresh), None)
     return next((_as_stored(a) for a in time_travel(store, projector.settings, cases=[case])), None)
+
+
+def drop_case(projector: Projector, case: str) -> bool:
+    """Take an erased case out of every table now (rows deleted are zeroed by the storage), keeping
+    the checkpoint: the next catch-up recomputes the stream and finds nothing to write. False when
+    there were no tables to take it out of, or this role may not change them."""
+    store = projector.store
+    store.begin_write()
+    try:
+        dropped = set(projector._layout()) >= {*TABLES, STATE_TABLE}
+        if dropped:
+            writer.delete_cases(projector.conn, [case])
+            projector.conn.execute(f"UPDATE {STATE_TABLE} SET cases = (SELECT count(*) FROM case_profiles) "
+                                   "WHERE name = ?", (NAME,))
+    except Exception as error:  # noqa: BLE001 - a refusal of the storage, told apart from a bug
+        store.log.rollback()
+        _refusal(error, store)
+        return False
+    except BaseException:
+        store.log.rollback()
+        raise
+    store.log.commit()
+    return dropped
+
+
+def _format_of(settings: str) -> object:
+    """The format a checkpoint's settings name (None: none, or text that does not parse)."""
+    try:
+        return json.loads(settings).get("format")
+    except (ValueError, AttributeError):
+        return None
 
 
 def _refusal(error: Exception, store: EventStore) -> None:
