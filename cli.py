@@ -181,11 +181,17 @@ def forget(
         done = service.forget(store, case, reason, recorded_by=by, waiting=_Waiting())
     if as_json:
         _print_json({"case": done.case, "position": done.position, "events": done.events,
-                     "keys_destroyed": done.keys_destroyed, "already_erased": done.already, "note": done.note})
-        return
+                     "keys_destroyed": done.keys_destroyed, "already_erased": done.already, "note": done.note,
+                     "left": done.left})
     said = (f"case {case} was already erased (position {done.position})" if done.already else
             f"erased case {case}: CaseForgotten at position {done.position}; its {plural(done.events - 1, 'event')} can no "
             "longer be read")
+    if done.left:  # a role that may not rewrite the tables: one line, what is left and for whom
+        typer.echo(f"error: {said} and {plural(done.keys_destroyed, 'key')} destroyed, but this role could not "
+                   f"finish the erasure: {done.left}", err=True)
+        raise typer.Exit(3)
+    if as_json:
+        return
     typer.echo(f"{said}; {plural(done.keys_destroyed, 'key')} destroyed, its rows removed from every table")
     if done.note:
         typer.echo(f"note: {done.note}", err=True)

@@ -112,9 +112,10 @@ class EventLog:
         self.sealer.forget_cached(cases)
         return destroyed
 
-    def scrub(self) -> str | None:
-        """Leave no deleted bytes in the storage's side files (WAL); a note when it could not yet."""
-        return self.log.scrub()
+    def scrub(self, tables: Sequence[str] = ()) -> str | None:
+        """Leave no deleted bytes in the storage's side files (WAL) nor, on a server, in the files of
+        the key table and these tables (those this role may rewrite); a note when it could not yet."""
+        return self.log.scrub(tables)
 
     def begin_write(self, waiting: Callable[[float], None] | None = None, *, wait: bool = True) -> None:
         """Take the log's write lock, waiting up to `busy_seconds` for another writer (calling `waiting`

@@ -237,15 +237,31 @@ class PostgresLog:
     def keyring(self) -> "TableKeys":
         return TableKeys(self)
 
-    def scrub(self) -> str | None:
-        """After keys were destroyed: rewrite the key table so the deleted rows' bytes leave its
-        files (VACUUM FULL); what the server's own WAL and backups keep is the operator's to expire."""
+    def not_ours(self, tables: Sequence[str]) -> dict[str, str]:
+        """Of `case_keys` and these tables, the ones there that this role may not rewrite (VACUUM FULL
+        takes the owner's rights), with their owner: what a `forget` by this role leaves to that one."""
+        rows = self.raw.execute(
+            "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relname = ANY(%s) "
+            "AND c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
+            "AND NOT pg_has_role(current_user, c.relowner, 'USAGE')", (["case_keys", *tables],)).fetchall()
+        return dict(rows)
+
+    def scrub(self, tables: Sequence[str] = ()) -> str | None:
+        """After keys were destroyed and rows deleted: rewrite `case_keys` and these tables so that the
+        deleted rows' bytes leave their files (VACUUM FULL), those this role owns (`not_ours` names the
+        others); what the server's own WAL and backups keep is the operator's to expire."""
         import psycopg
 
-        try:
-            self.raw.execute("VACUUM FULL case_keys")
-        except psycopg.Error as error:
-            return f"VACUUM FULL case_keys was refused ({str(error).strip().splitlines()[0]}): ask the table's owner to run it"
+        theirs = self.not_ours(tables)
+        present = [name for (name,) in self.raw.execute(
+            "SELECT c.relname FROM pg_class c WHERE c.relname = ANY(%s) AND c.relkind = 'r' "
+            "AND c.relnamespace = current_schema()::regnamespace", (["case_keys", *tables],))]
+        for name in present:
+            if name not in theirs:
+                try:
+                    self.raw.execute(f'VACUUM FULL "{name}"')
+                except psycopg.Error as error:
+                    return f"VACUUM FULL {name} was refused ({str(error).strip().splitlines()[0]}): ask the table's owner to run it"
         return None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from pathlib import Path
 
@@ -225,9 +225,14 @@ class SQLiteLog:
 
         return MemoryKeys() if str(self.path) == ":memory:" else KeyFile(key_path(self.path))
 
-    def scrub(self) -> str | None:
+    def not_ours(self, tables: Sequence[str]) -> dict[str, str]:
+        """Nothing: whoever may write the file may rewrite every table in it."""
+        return {}
+
+    def scrub(self, tables: Sequence[str] = ()) -> str | None:
         """After keys were destroyed and rows deleted (zeroed: secure_delete): fold the WAL into the
-        file and truncate it, so that no old page of the case stays in the -wal file."""
+        file and truncate it, so that no old page of the case stays in the -wal file (every table is
+        in the one file: `tables` needs nothing more)."""
         busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
             return (f"another process is reading {self.path}, so its WAL could not be emptied yet; "

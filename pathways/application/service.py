@@ -13,7 +13,7 @@ from events.timestamps import parse_timestamp
 
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.pathway import Settings
-from pathways.projections.runner import CatchUp, Projector
+from pathways.projections.runner import STATE_TABLE, TABLES, CatchUp, Projector
 from pathways.projections.timetravel import time_travel
 
 
@@ -94,12 +94,15 @@ class Forgetting:
     keys_destroyed: int
     already: bool
     note: str | None
+    left: str | None = None
+    """What of the erasure this role could not do, and who must finish it (None: all of it done)."""
 
 
 def forget(store: EventStore, case: str, reason: str, *, recorded_by: str | None = None,
            waiting: Callable[[float], None] | None = None) -> Forgetting:
     """Erase a case: CaseForgotten in the log, its key destroyed, its rows out of every table, the
-    storage's side files emptied. Run again on an erased case, it finishes what a crash cut short."""
+    storage's side files emptied. Run again on an erased case, it finishes what a crash cut short,
+    or what a role that may not rewrite the tables (a server's writer role) left to their owner."""
     stream = store.require_case(case, field="CASE", erased_ok=True)
     already = case in store.forgotten()
     held = store.sealed and store.sealer.has_key(case)
@@ -108,9 +111,23 @@ def forget(store: EventStore, case: str, reason: str, *, recorded_by: str | None
     else:
         store.forget(case, reason, recorded_by=recorded_by, waiting=waiting)  # destroys the key once committed
     destroyed = int(held and not store.sealer.has_key(case))
-    Projector(store).drop_case(case)
-    note = store.scrub()
-    return Forgetting(case, store.forgotten()[case].position, store.head(stream), destroyed, already, note)
+    tables = [*TABLES, STATE_TABLE]
+    theirs = store.log.not_ours(tables)
+    dropped = Projector(store).drop_case(case)
+    note = store.scrub(tables)
+    return Forgetting(case, store.forgotten()[case].position, store.head(stream), destroyed, already, note,
+                      _left(case, theirs, rows_stay=not dropped and any(name in theirs for name in TABLES)))
+
+
+def _left(case: str, theirs: dict[str, str], *, rows_stay: bool) -> str | None:
+    """One sentence: what a forget left for the owner of the tables it may not rewrite."""
+    if not theirs:
+        return None
+    owners = ", ".join(sorted(set(theirs.values())))
+    rows = "its rows stay in the projection tables, and " if rows_stay else ""
+    key = " (its key's among them)" if "case_keys" in theirs else ""
+    return (f"{rows}the deleted rows' bytes{key} stay in the files of {', '.join(sorted(theirs))} until their "
+            f"owner ({owners}) runs `pathways forget {case} --reason ...` again")
 
 
 def rebuild(store: EventStore, settings: Settings, progress: Callable[[int], None] | None = None) -> CatchUp:

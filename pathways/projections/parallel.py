@@ -21,7 +21,7 @@ import attrs
 from events.ingest.pipeline import forked_pool, processes, start_worker
 
 from pathways.analysis.pathway import Settings
-from pathways.projections.tables import case_rows, clear
+from pathways.projections.tables import case_rows
 
 GROUP = 400
 """Cases per task: big enough to amortise a round trip, small enough to keep every core busy."""
@@ -40,7 +40,7 @@ def _start(target: str, settings: dict[str, Any], parent: int) -> None:
 
     start_worker(parent)
     store = EventStore(target, create=False)
-    seal = store.sealer.seal_text if store.sealed else clear
+    seal = store.sealer.seal_text if store.sealed else None
     _worker.update(store=store, settings=Settings(**settings), seal=seal, catalogue=store.catalogue())
 
 

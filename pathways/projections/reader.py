@@ -2,41 +2,66 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from events.errors import UnknownCase
 
 from pathways.analysis.case import CaseAnalysis
-from pathways.projections.tables import ORDER, TABLES, Seal, assemble
+from pathways.projections.tables import ORDER, TABLES, DamagedRow, Seal, assemble
+
+Repair = Callable[[str], "CaseAnalysis | None"]
+"""(case) -> the case's analysis from the log, its rows written again where that can be done (None:
+the case is no longer in the log); called for a case whose stored rows are damaged."""
 
 
 class TableReader:
-    """Reads the tables through one connection; `opener` opens the sealed free text of a case."""
+    """Reads the tables through one connection; `opener` opens the sealed rows of a case (None, or
+    `tables.clear`: an open log). A case whose rows cannot be read back as written goes to `repair`
+    (without one: DamagedRow, one line, exit 1)."""
 
-    def __init__(self, conn: Any, where: str, opener: Seal) -> None:
-        self.conn, self.where, self.opener = conn, where, opener
+    def __init__(self, conn: Any, where: str, opener: Seal | None, *, repair: Repair | None = None) -> None:
+        self.conn, self.where, self.opener, self.repair = conn, where, opener, repair
 
     def cases(self) -> list[str]:
         return sorted(case for (case,) in self.conn.execute('SELECT "case" FROM case_profiles'))
 
     def load(self, case: str) -> CaseAnalysis:
         """One case's analysis as stored; UnknownCase if the tables hold no such case."""
-        row = self.conn.execute('SELECT * FROM case_profiles WHERE "case" = ?', (case,)).fetchone()
+        row = self.conn.execute(f'SELECT {self._columns("case_profiles")} FROM case_profiles WHERE "case" = ?',
+                                (case,)).fetchone()
         if row is None:
             raise UnknownCase(f"no case '{case}' in {self.where}", field="CASE")
-        return assemble(row, *(self._rows_of(name, [case]) for name in TABLES if name != "case_profiles"),
-                        opener=self.opener)
+        rows = [self._rows_of(name, [case]) for name in TABLES if name != "case_profiles"]
+        found = self._assembled(row, rows)
+        if found is None:
+            raise UnknownCase(f"no case '{case}' in {self.where}", field="CASE")
+        return found
 
     def load_all(self) -> Iterator[CaseAnalysis]:
         cases = self.cases()
         for start in range(0, len(cases), 500):
             part = cases[start:start + 500]
             marks = ",".join("?" * len(part))
-            profiles = self.conn.execute(f'SELECT * FROM case_profiles WHERE "case" IN ({marks})', part).fetchall()
+            profiles = self.conn.execute(f'SELECT {self._columns("case_profiles")} FROM case_profiles '
+                                         f'WHERE "case" IN ({marks})', part).fetchall()
             grouped = [self._grouped(name, part) for name in TABLES if name != "case_profiles"]
             for row in sorted(profiles, key=lambda row: row[0]):
-                yield assemble(row, *(group.get(row[0], []) for group in grouped), opener=self.opener)
+                found = self._assembled(row, [group.get(row[0], []) for group in grouped])
+                if found is not None:
+                    yield found
+
+    def _assembled(self, profile: tuple, rows: list[list[tuple]]) -> CaseAnalysis | None:
+        try:
+            return assemble(profile, *rows, opener=self.opener)
+        except DamagedRow:
+            if self.repair is None:
+                raise
+            return self.repair(profile[0])
+
+    @staticmethod
+    def _columns(name: str) -> str:
+        return ", ".join(f'"{c}"' for c in TABLES[name]["columns"])
 
     def _rows_of(self, name: str, cases: Sequence[str]) -> list[tuple]:
         return self._grouped(name, cases).get(cases[0], [])
@@ -46,8 +71,11 @@ class TableReader:
         collation, and must not differ between backends)."""
         marks = ",".join("?" * len(cases))
         grouped: dict[str, list[tuple]] = {}
-        columns = ", ".join(f'"{c}"' for c in TABLES[name]["columns"])
-        for row in self.conn.execute(f'SELECT {columns} FROM {name} WHERE "case" IN ({marks})', list(cases)):
+        for row in self.conn.execute(f'SELECT {self._columns(name)} FROM {name} WHERE "case" IN ({marks})',
+                                     list(cases)):
             grouped.setdefault(row[0], []).append(row)
         key = ORDER[name]
-        return {case: sorted(rows, key=key) for case, rows in grouped.items()}
+        try:
+            return {case: sorted(rows, key=key) for case, rows in grouped.items()}
+        except TypeError:  # an ordinal that is no number: damage, which reading the rows then names
+            return grouped

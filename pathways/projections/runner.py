@@ -9,6 +9,7 @@ layout and rows are in `tables.py`; writing them in `writer.py`, reading them ba
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 
 import attrs
@@ -22,8 +23,8 @@ from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.pathway import Settings
 from pathways.projections import parallel, writer
 from pathways.projections.reader import TableReader
-from pathways.projections.tables import (FORMAT, NAME, STATE_COLUMNS, STATE_TABLE, TABLES, case_rows, clear,
-                                         dumps)
+from pathways.projections.tables import (FORMAT, NAME, STATE_COLUMNS, STATE_TABLE, TABLES, Seal, assemble,
+                                         case_rows, dumps, rows)
 from pathways.projections.timetravel import time_travel
 
 __all__ = ["CatchUp", "Projector", "STATE_TABLE", "TABLES", "time_travel"]
@@ -41,14 +42,17 @@ class Projector:
 
     def __init__(self, store: EventStore, settings: Settings = Settings()) -> None:
         self.store, self.conn, self.settings = store, store.conn, settings
-        # A sealed log's tables keep the free text of a case (notes, outcomes and statements, quotes,
-        # sources) only as ciphertext under the case's key: opened on read, gone with the key. A step's
-        # label is made of coded keys (actor, kind, variables), like the other coded columns.
-        self._seal: Callable[[str, str | None], str | None] = clear
-        self._open: Callable[[str, str | None], str | None] = clear
+        # A sealed log's tables keep what was coded about a case only as ciphertext under the case's
+        # key (`tables.py`): opened on read, gone with the key. None: an open log, rows as they are.
+        self.seal: Seal | None = None
+        self._open: Seal | None = None
         if store.sealed:
-            self._seal, self._open = store.sealer.seal_text, store.sealer.open_text
-        self.tables = TableReader(self.conn, str(store.path), self._open)
+            self.seal, self._open = store.sealer.seal_text, store.sealer.open_text
+        self.reading = False
+        """Inside a reader's snapshot (`_in_memory`): nothing is written, damaged rows included."""
+        self.stale = False
+        """The last catch-up replaced rows of another layout or format: their freed pages are scrubbed."""
+        self.tables = TableReader(self.conn, str(store.path), self._open, repair=lambda case: repaired(self, case))
 
     def _layout(self) -> dict[str, list[str]]:
         """The columns of every table of ours that exists."""
@@ -74,6 +78,7 @@ class Projector:
             return False
         tables = self.store.log
         existing = set(layout)
+        self.stale = bool(existing & set(TABLES))
         for name in [*TABLES, STATE_TABLE]:
             if name in existing:
                 tables.drop_table(name)
@@ -108,6 +113,7 @@ class Projector:
 
     def _in_memory(self, case: str | None) -> Iterator[CaseAnalysis]:
         self.store.log.begin_read()  # one read snapshot: the writer's later commits stay out of it
+        self.reading = True
         try:
             last = self.store.last_position()
             position, settings = self.checkpoint() if self._healthy(self._layout()) else (0, None)
@@ -126,6 +132,7 @@ class Projector:
             for name in sorted({*stored, *fresh}):
                 yield fresh[name] if name in fresh else self.load(name)
         finally:
+            self.reading = False
             self.store.log.commit()
 
     def catch_up(self, progress: Callable[[int], None] | None = None, *, wait: bool = True) -> CatchUp:
@@ -135,6 +142,7 @@ class Projector:
             damaged = self._ensure_tables()
             last = self.store.last_position()
             position, settings = self.checkpoint()
+            self.stale = self.stale if damaged else settings is not None and _format_of(settings) != FORMAT
             if damaged or settings != self._settings_text() or position > last:
                 result = self._rebuild(last, progress)
             elif position == last:
@@ -157,21 +165,14 @@ class Projector:
             self.store.log.rollback()
             raise
         self.store.log.commit()
+        if self.stale:  # rows of an older layout or format (an open text, say): none left in freed pages
+            self.store.scrub(list(TABLES))
         return result
 
-    def drop_case(self, case: str) -> None:
-        """Take an erased case out of every table now (rows deleted are zeroed by the storage), keeping
-        the checkpoint: the next catch-up recomputes the stream and finds nothing to write."""
-        self.store.begin_write()
-        try:
-            if set(self._layout()) >= {*TABLES, STATE_TABLE}:
-                writer.delete_cases(self.conn, [case])
-                self.conn.execute(f"UPDATE {STATE_TABLE} SET cases = (SELECT count(*) FROM case_profiles) "
-                                  "WHERE name = ?", (NAME,))
-        except BaseException:
-            self.store.log.rollback()
-            raise
-        self.store.log.commit()
+    def drop_case(self, case: str) -> bool:
+        """Take an erased case out of every table now (`drop_case` below); False when there were no
+        tables to take it out of, or this role may not change them."""
+        return drop_case(self, case)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> CatchUp:
         """Drop every projected row and replay the whole log."""
@@ -203,7 +204,7 @@ class Projector:
 
     def case_rows(self, events: Iterable[Event], catalogue: Catalogue) -> Iterator[tuple[dict[str, list[tuple]], int]]:
         """For each case of `events`: its rows for every table and its number of events (`tables.py`)."""
-        return case_rows(events, catalogue, self.settings, self._seal)
+        return case_rows(events, catalogue, self.settings, self.seal)
 
     def _settings_text(self) -> str:
         return dumps({"format": FORMAT, **attrs.asdict(self.settings)})
@@ -225,3 +226,79 @@ class Projector:
 
     def load_all(self) -> Iterator[CaseAnalysis]:
         return self.tables.load_all()
+
+
+def repaired(projector: Projector, case: str) -> CaseAnalysis | None:
+    """A case whose stored rows are damaged (changed behind the log's back): its analysis from the
+    log, as the tables give it, and its rows written again, unless this process may not write now
+    (inside a reader's snapshot, another writer busy, a read-only file, a role without the tables):
+    then from the log in memory only. None: the case is no longer in the log."""
+    store = projector.store
+    if not projector.reading:
+        try:
+            store.begin_write(wait=False)
+        except Exception as error:  # noqa: BLE001 - a refusal of the storage, told apart from a bug
+            _refusal(error, store)
+        else:
+            try:
+                fresh = list(time_travel(store, projector.settings, cases=[case]))
+                writer.delete_cases(projector.conn, [case])
+                writer.write_cases(projector.conn, ((rows(a, projector.seal), a.pathway.profile.events)
+                                                    for a in fresh), None)
+                projector.conn.execute(f"UPDATE {STATE_TABLE} SET cases = (SELECT count(*) FROM case_profiles) "
+                                       "WHERE name = ?", (NAME,))
+            except BaseException as error:
+                store.log.rollback()
+                if not isinstance(error, Exception):
+                    raise
+                _refusal(error, store)
+            else:
+                store.log.commit()
+                return next((_as_stored(a) for a in fresh), None)
+    return next((_as_stored(a) for a in time_travel(store, projector.settings, cases=[case])), None)
+
+
+def drop_case(projector: Projector, case: str) -> bool:
+    """Take an erased case out of every table now (rows deleted are zeroed by the storage), keeping
+    the checkpoint: the next catch-up recomputes the stream and finds nothing to write. False when
+    there were no tables to take it out of, or this role may not change them."""
+    store = projector.store
+    store.begin_write()
+    try:
+        dropped = set(projector._layout()) >= {*TABLES, STATE_TABLE}
+        if dropped:
+            writer.delete_cases(projector.conn, [case])
+            projector.conn.execute(f"UPDATE {STATE_TABLE} SET cases = (SELECT count(*) FROM case_profiles) "
+                                   "WHERE name = ?", (NAME,))
+    except Exception as error:  # noqa: BLE001 - a refusal of the storage, told apart from a bug
+        store.log.rollback()
+        _refusal(error, store)
+        return False
+    except BaseException:
+        store.log.rollback()
+        raise
+    store.log.commit()
+    return dropped
+
+
+def _format_of(settings: str) -> object:
+    """The format a checkpoint's settings name (None: none, or text that does not parse)."""
+    try:
+        return json.loads(settings).get("format")
+    except (ValueError, AttributeError):
+        return None
+
+
+def _refusal(error: Exception, store: EventStore) -> None:
+    """Nothing when the error is the storage refusing a write (busy, read-only, no privilege); the
+    error itself otherwise."""
+    refusal = error if isinstance(error, PathwaysError) else translate(error, str(store.path))
+    if not isinstance(refusal, (Busy, StorageError)):
+        raise error
+
+
+def _as_stored(analysis: CaseAnalysis) -> CaseAnalysis:
+    """The analysis as the tables give it back (their rows' order)."""
+    table = rows(analysis, None)
+    return assemble(table["case_profiles"][0], *(table[name] for name in TABLES if name != "case_profiles"),
+                    opener=None)
