@@ -72,7 +72,8 @@ def report_contents(store: EventStore, settings: Settings, *, as_of: str | None 
     from pathways.outputs.report import Contents
 
     found = analyses(store, settings, as_of=as_of, accounts=parse_accounts(account), progress=progress)
-    catalogue, head = store.catalogue(), str(store.last())
+    catalogue = store.catalogue()
+    head = None if pseudonymise else str(store.last())  # pseudonymised, hashes and positions go
     if pseudonymise:
         secret = store.log.keyring().project_secret()
         found = [strip(analysis, secret) for analysis in found]

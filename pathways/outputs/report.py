@@ -59,10 +59,18 @@ class Contents:
     leverage: Leverage
     discretion: Discretion
     catalogue: Catalogue
-    head: str
+    head: str | None
+    """The log head the report was made from; None when pseudonymised (a hash ties a page to the log)."""
     title: str = "pathways report"
     note: str | None = None
     """Said on every page (the as-of point, the accounts, that it is pseudonymised)."""
+
+
+def _made_from(head: str | None) -> str:
+    if head is None:
+        return '<p class="meta">Made by pathways; pseudonymised: no hash or position of the log is named.</p>'
+    return (f'<p class="meta">Made by pathways from the log up to its head {escape(head)} '
+            f"(<code>pathways verify --head {escape(head)}</code> proves the log still holds it).</p>")
 
 
 def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
@@ -144,8 +152,7 @@ def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)} · {escape(contents.title)}</title><style>{STYLE}</style></head>\n"
             f"<body><nav>{nav}</nav><h1>{escape(title)}</h1>{note}\n{body}\n"
-            f'<p class="meta">Made by pathways from the log up to its head {escape(contents.head)} '
-            f"(<code>pathways verify --head {escape(contents.head)}</code> proves the log still holds it).</p>"
+            f"{_made_from(contents.head)}"
             f"</body></html>\n")
 
 

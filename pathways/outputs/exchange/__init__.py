@@ -59,7 +59,8 @@ def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, cas
 
     if fmt in XML_FORMATS:  # the log head the file was made from, as a comment after the root element
         count = _write_xml(fmt, analyses, store, out, pooled)
-        out.write(f"<!-- pathways log head {store.last()} -->\n")
+        if secret is None:  # pseudonymised, hashes and positions go: a head would tie the file to the log
+            out.write(f"<!-- pathways log head {store.last()} -->\n")
         return count
     if fmt == "spell":
         from pathways.outputs.exchange import sequences
