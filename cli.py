@@ -14,7 +14,99 @@ import typer
 from events.errors import INTERNAL_EXIT, PathwaysError, StorageError
 from pathways.outputs.wording import plural
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+from typer._click import core as click_core, exceptions as click_errors, types as click_types  # typer 0.28 bundles click
+from typer.core import TyperGroup
+
+
+class _OneLineUsage(TyperGroup):
+    """The top command group: a usage error (an unknown command or option, a missing or bad value) is one
+    line on stderr in our words and exit 2, as every other error is (`friendly`), instead of click's box."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as error:  # the help was printed: as typer does
+            code = error.exit_code
+        except click_errors.UsageError as error:
+            typer.echo(f"error: {_usage_line(error)}", err=True)
+            code = error.exit_code
+        except click_errors.ClickException as error:
+            typer.echo(f"error: {_one_line(error.format_message())}", err=True)
+            code = error.exit_code
+        except click_core.Abort:
+            typer.echo("aborted", err=True)
+            code = 1
+        code = code if isinstance(code, int) else 0  # commands return None; an Exit comes back as its code
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+def _usage_line(error: click_errors.UsageError) -> str:
+    """A usage error in one line: the command, the option or argument, what is wrong with it."""
+    import re
+
+    ctx = error.ctx
+    where = " ".join(["pathways", *(ctx.command_path.split(" ")[1:] if ctx is not None else [])])  # as invoked: `root` in tests
+    see = f"(`{where} --help` lists {'the commands' if isinstance(getattr(ctx, 'command', None), TyperGroup) else 'the options'})"
+    if isinstance(error, click_errors.NoSuchOption):
+        near = f"; did you mean {' or '.join(error.possibilities)}?" if error.possibilities else ""
+        return f"{where}: no option {_shorten(error.option_name)}{near} {see}"
+    if isinstance(error, click_errors.BadParameter):  # MissingParameter included
+        name = _param_name(error)
+        if isinstance(error, click_errors.MissingParameter):
+            return f"{where}: {name or 'an argument'} is required {see}"
+        return f"{where}: {name + ': ' if name else ''}{_bad_value(error)}"
+    unknown = re.fullmatch(r"No such command '(.*)'\.", error.message, flags=re.S)
+    if unknown:
+        return f"{where}: no command '{_shorten(unknown[1])}' {see}"
+    extra = re.fullmatch(r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", error.message, flags=re.S)
+    if extra:
+        return f"{where}: unexpected argument(s) {_shorten(extra[1])} {see}"
+    return f"{where}: {_one_line(error.message)}"
+
+
+def _param_name(error: click_errors.BadParameter) -> str:
+    """`--reset-years`, or `--reset-years (from $PATHWAYS_RESET_YEARS)` when the bad value came from there."""
+    param, ctx = error.param, error.ctx
+    if param is None:
+        return str(error.param_hint or "")
+    name = "/".join(param.opts) if param.param_type_name == "option" else param.human_readable_name.upper()
+    if ctx is not None and param.name and param.param_type_name == "option" and param.envvar and \
+            ctx.get_parameter_source(param.name) == click_core.ParameterSource.ENVIRONMENT:
+        name += f" (from ${param.envvar})"
+    return name
+
+
+def _bad_value(error: click_errors.BadParameter) -> str:
+    """Click's reason in our words: a whole number (and its range) expected, the value shortened."""
+    import re
+
+    kind = getattr(error.param, "type", None)
+    noun = "a number" if isinstance(kind, click_types.FloatParamType) else "a whole number"
+    span = ""
+    if isinstance(kind, (click_types.IntRange, click_types.FloatRange)):
+        low, high = kind.min, kind.max
+        span = (f" from {low} to {high}" if low is not None and high is not None else
+                f" of at least {low}" if low is not None else f" of at most {high}" if high is not None else "")
+    message = error.message
+    shape = re.fullmatch(r"'?(.*?)'? is not a valid (int|integer|float)(?: range)?\.", message, flags=re.S)
+    if shape:
+        return f"'{_shorten(shape[1])}' is not {noun}{span}"
+    outside = re.fullmatch(r"(.*?) is not in the range .*", message, flags=re.S)
+    if outside:
+        return f"{_shorten(outside[1])} is out of range: give {noun}{span}"
+    return _one_line(message)
+
+
+def _shorten(text: str, room: int = 40) -> str:
+    """A value echoed back fits a line: a 5,001-digit number is named by its length."""
+    text = _one_line(text)
+    return text if len(text) <= room else f"{text[:room // 2]}...({len(text):,} characters)"
+
+
+app = typer.Typer(cls=_OneLineUsage, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Reconstruct migrants' integration pathways and their feedback loops from coded contacts.")
 case_app = typer.Typer(no_args_is_help=True, help="Open cases.")
 add_app = typer.Typer(no_args_is_help=True, help="Record coded facts on a case.")
@@ -243,7 +335,7 @@ class _Waiting:
 
 
 def _append(db: Path, event: Any, as_json: bool) -> None:
-    with _store(db, create=True) as store:
+    with _store(db, create=False) as store:  # only init, demo, import and copy make a database
         report = store.append([event], waiting=_Waiting())
         if not report.appended:  # a definition already in force exactly as given: nothing to record
             if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,17 @@ def translate(error: BaseException, where: str) -> PathwaysError | None:
 
 
 
+def _special_file(path: Path) -> str | None:
+    """What a path is when it exists and is not a regular file (after symlinks), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((kind for test, kind in kinds if test(mode)), None)
+
+
 class SQLiteLog:
     """The connection to one SQLite file (autocommit: transactions are explicit)."""
 
@@ -73,6 +85,9 @@ class SQLiteLog:
             return sqlite3.connect(":memory:", isolation_level=None)
         if path.is_dir():
             raise StorageError(f"{path} is a folder, not a database file")
+        special = _special_file(path)
+        if special is not None:  # SQLite would block on a FIFO, read a device, fail obscurely on a socket
+            raise StorageError(f"{path} is {special}, not a database file")
         if not path.exists():
             if not create:
                 raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
