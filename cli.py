@@ -1086,14 +1086,22 @@ def render(
     diagrams = _query(db, queries.diagrams, _settings(reset_years, loop_bound), case=case, all_cases=all_cases,
                       case_map=case_map, kind=kind, as_of=as_of, account=account,
                       each_loop=each_loop)
+    removed: list[Path] = []
     with _progress("rendering", len(diagrams)) as advance:
-        paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance)
+        paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance, whole=all_cases,
+                                     removed=removed)
     renderer = None if fmt == "dot" else engine.renderer_name()  # DOT source is written, not laid out
     if as_json:
-        _print_json({"files": [str(path) for path in paths], "renderer": renderer})
+        _print_json({"files": [str(path) for path in paths], "renderer": renderer,
+                     "removed": [str(path) for path in removed]})
     else:
         typer.echo(f"wrote {len(paths)} file{'' if len(paths) == 1 else 's'} to {out}/"
-                   + (f" with the {renderer} renderer" if renderer else ""))
+                   + (f" with the {renderer} renderer" if renderer else "") + _removed(removed))
+
+
+def _removed(removed: list[Path]) -> str:
+    return (f"; removed {plural(len(removed), 'file')} an earlier run wrote there and this one did not"
+            if removed else "")
 
 
 @app.command()
@@ -1113,11 +1121,13 @@ def report(
 
     contents = _query(db, queries.report_contents, _settings(reset_years, loop_bound), as_of=as_of, account=account,
                       pseudonymise=pseudonymise)
+    removed: list[Path] = []
     with _progress("writing the report", len(contents.analyses) + 5) as advance:
-        pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance)
+        pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance,
+                             removed=removed)
     figures = sum(1 for page in pages if page.suffix == ".svg")
     typer.echo(f"wrote {plural(len(pages) - figures, 'page')} and {plural(figures, 'figure')} to {out}/ "
-               f"(open {out / 'index.html'})")
+               f"(open {out / 'index.html'})" + _removed(removed))
 
 
 # -- exchange ------------------------------------------------------------------------------------
@@ -1235,7 +1245,7 @@ def demo(
                       "--conditions policy-assessment`):")
         console.print(views.discretion_view(run.single, by_role=False))
         with _progress("rendering", len(run.diagrams)) as advance:
-            paths = files.write_diagrams(run.diagrams, out, "svg", force=True, progress=advance)
+            paths = files.write_diagrams(run.diagrams, out, "svg", force=True, progress=advance, whole=True)
     seconds = time.perf_counter() - started
     agreement = run.summary.agreement()
     found, every = run.found, run.every

@@ -160,3 +160,64 @@ def test_init_import_and_copy_still_make_one(tmp_path, monkeypatch):
     assert invoke("init", "--db", "made.db").exit_code == 0
     assert {"imported.db", "copied.db", "made.db"} <= {path.name for path in tmp_path.iterdir()}
     assert json.loads(invoke("head", "--json", "--db", "copied.db").stdout)["position"] == 1
+
+
+# -- item 17: a re-written output folder holds no file of an erased case -----------------------------
+
+QUOTE = "I told the officer about Elm Street 5"
+
+
+def _two_cases(cli, tmp_path: Path) -> None:
+    from .figures import FIGURES
+
+    cli.ok("import", str(write_jsonl(tmp_path / "f.jsonl", FIGURES["fig1"] + FIGURES["fig3"])))
+    cli.ok("add", "state", "fig3", "--variable", "trust", "--direction", "down", "--quote", QUOTE)
+
+
+def _files(folder: Path) -> set[str]:
+    return {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_a_report_written_again_after_forget_keeps_no_page_of_the_erased_case(cli, tmp_path):
+    _two_cases(cli, tmp_path)
+    out = tmp_path / "report"
+    cli.ok("report", "--out", str(out))
+    assert QUOTE in (out / "cases" / "fig3.html").read_text()
+    (out / "notes.txt").write_text("mine")  # the user's own files beside the report
+    (out / "cases" / "fig3-notes.html").write_text("mine too")
+    cli.ok("forget", "fig3", "--reason", "consent withdrawn")
+    said = cli.ok("report", "--out", str(out), "--force")
+    assert not any(name.startswith("cases/fig3") and name != "cases/fig3-notes.html" for name in _files(out))
+    assert QUOTE not in " ".join(path.read_text(errors="replace") for path in out.rglob("*") if path.is_file())
+    assert (out / "notes.txt").read_text() == "mine" and (out / "cases" / "fig3-notes.html").read_text() == "mine too"
+    assert "cases/fig1.html" in _files(out) and "removed 3 files an earlier run wrote there" in said
+
+
+def test_render_all_written_again_after_forget_keeps_no_figure_of_the_erased_case(cli, tmp_path):
+    _two_cases(cli, tmp_path)
+    out = tmp_path / "diagrams"
+    cli.ok("render", "--all", "--out", str(out))
+    assert {"fig3-pathway.svg", "fig3-loops.svg", "fig1-loops.svg"} <= _files(out)
+    (out / "fig3-sketch.svg").write_text("<svg/>")  # not pathways': never removed
+    cli.ok("forget", "fig3", "--reason", "consent withdrawn")
+    refused = cli.run("render", "--all", "--out", str(out))  # without --force nothing of the earlier run goes
+    assert refused.exit_code == 2 and "--force" in one_line(refused) and "fig3-pathway.svg" in _files(out)
+    cli.ok("render", "--all", "--out", str(out), "--force")
+    assert not {"fig3-pathway.svg", "fig3-loops.svg"} & _files(out)
+    assert {"fig1-pathway.svg", "fig1-loops.svg", "fig3-sketch.svg"} <= _files(out)
+
+
+def test_render_of_one_case_removes_nothing_and_a_hostile_manifest_removes_nothing_outside(cli, tmp_path):
+    _two_cases(cli, tmp_path)
+    out = tmp_path / "diagrams"
+    cli.ok("render", "--all", "--out", str(out))
+    cli.ok("render", "fig1", "--out", str(out), "--force")  # one case drawn: the other's figures stay
+    assert {"fig3-pathway.svg", "fig3-loops.svg"} <= _files(out)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep")
+    manifest = out / ".pathways-manifest.json"
+    document = json.loads(manifest.read_text())
+    document["files"] += ["../precious.txt", str(outside), "", "."]
+    manifest.write_text(json.dumps(document))
+    cli.ok("render", "--all", "--out", str(out), "--force")
+    assert outside.read_text() == "keep"

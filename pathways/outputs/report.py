@@ -74,13 +74,18 @@ def _made_from(head: str | None) -> str:
 
 
 def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
-                 progress: Callable[[int], None] | None = None) -> list[Path]:
-    """Write every page under `out` (refusing to overwrite a report without `force`); the file paths."""
+                 progress: Callable[[int], None] | None = None, removed: list[Path] | None = None) -> list[Path]:
+    """Write every page under `out` (refusing to overwrite a report without `force`); the file paths.
+    The folder is the report's: the files an earlier report wrote there and this one does not (the
+    pages and figures of a case erased since) are removed, and added to `removed`."""
+    from pathways.outputs.manifest import Manifest
     from pathways.outputs.render.files import case_diagrams, map_diagram
 
     index = out / "index.html"
     if index.exists() and not force:
         raise PathwaysError(f"{index} exists (use --force to write the report again)", field="--out")
+    manifest = Manifest(out)
+    manifest.check([], force=force)  # an earlier report's files are there: only --force writes over them
     try:
         (out / "cases").mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -110,6 +115,9 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
         written.append(_write(out / name, _page(contents, title, body, depth=0)))
         if progress:
             progress(1)
+    gone = manifest.finish(written, whole=True)
+    if removed is not None:
+        removed.extend(gone)
     return written
 
 
