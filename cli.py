@@ -176,7 +176,12 @@ def _interrupted() -> str:
     """What an interrupted command kept: an interrupt can land after a commit (while the workers
     stop, or the report is printed), and then "nothing was written" would be false (and a second
     import of a file without event ids would append it twice)."""
-    kept = sum(store.committed_events for store in _OPENED)
+    kept = sum(store.kept.events for store in _OPENED)
+    doubt = sum(store.kept.in_doubt for store in _OPENED)
+    if doubt:
+        return (f"interrupted while {plural(doubt, 'event')} {'was' if doubt == 1 else 'were'} being committed: whether they were "
+                f"kept could not be checked" + (f" ({plural(kept, 'event')} before them {'was' if kept == 1 else 'were'} kept)" if kept else "")
+                + "; see `pathways log` before running it again")
     if kept:
         return (f"interrupted after {plural(kept, 'event')} {'was' if kept == 1 else 'were'} committed: they are kept (see `pathways log`); "
                 "nothing after them was written")

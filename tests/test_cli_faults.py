@@ -221,3 +221,67 @@ def test_render_of_one_case_removes_nothing_and_a_hostile_manifest_removes_nothi
     manifest.write_text(json.dumps(document))
     cli.ok("render", "--all", "--out", str(out), "--force")
     assert outside.read_text() == "keep"
+
+
+# -- item 11: an interrupt just after an import's COMMIT -------------------------------------------
+
+def _commit_then_interrupt(original):
+    def commit(self) -> None:
+        original(self)
+        raise KeyboardInterrupt  # Ctrl-C landing the moment COMMIT returned, before anything counted it
+    return commit
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_interrupt_the_moment_the_commit_returned_reports_what_was_committed(backend, tmp_path, monkeypatch, request):
+    from events.backends.postgres import PostgresLog
+    from events.backends.sqlite import SQLiteLog
+
+    from .test_killed_import import _big_import
+
+    target = str(tmp_path / "p.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    log_class = SQLiteLog if backend == "sqlite" else PostgresLog
+    assert invoke("init", "--db", target).exit_code == 0
+    source = tmp_path / "small.jsonl"
+    _big_import(source, 1)  # one case: CaseOpened and nine contacts
+    monkeypatch.setattr(log_class, "commit", _commit_then_interrupt(log_class.commit))
+    result = invoke("import", str(source), "--db", target)
+    monkeypatch.undo()
+    assert result.exit_code == 130
+    assert one_line(result) == ("interrupted after 10 events were committed: they are kept (see `pathways log`); "
+                                "nothing after them was written")
+    assert invoke("log", "--json", "--db", target).stdout.count("\n") == 10
+
+
+def test_an_interrupt_the_moment_a_copy_committed_reports_it(tmp_path, monkeypatch):
+    from events.backends.sqlite import SQLiteLog
+
+    from .test_killed_import import _big_import
+
+    source = tmp_path / "small.jsonl"
+    _big_import(source, 1)
+    assert invoke("import", str(source), "--db", str(tmp_path / "a.db")).exit_code == 0
+    monkeypatch.setattr(SQLiteLog, "commit", _commit_then_interrupt(SQLiteLog.commit))
+    result = invoke("copy", str(tmp_path / "a.db"), str(tmp_path / "b.db"))
+    monkeypatch.undo()
+    assert result.exit_code == 130 and one_line(result).startswith("interrupted after 10 events were committed")
+
+
+def test_a_commit_that_did_not_happen_is_not_counted(tmp_path, monkeypatch):
+    from events.backends.sqlite import SQLiteLog
+
+    from .test_killed_import import _big_import
+
+    assert invoke("init", "--db", str(tmp_path / "p.db")).exit_code == 0
+    source = tmp_path / "small.jsonl"
+    _big_import(source, 1)
+
+    def interrupted_commit(self) -> None:
+        raise KeyboardInterrupt  # before COMMIT ran: the transaction is rolled back when the connection closes
+
+    monkeypatch.setattr(SQLiteLog, "commit", interrupted_commit)
+    result = invoke("import", str(source), "--db", str(tmp_path / "p.db"))
+    monkeypatch.undo()
+    assert result.exit_code == 130
+    assert one_line(result) == "interrupted: nothing of the unfinished command was written"
+    assert invoke("log", "--json", "--db", str(tmp_path / "p.db")).stdout == ""
