@@ -721,7 +721,11 @@ def import_(
         raise PathwaysError(f"{'--map' if map_file is not None else '--sync'} goes with a REFI-QDA project (.qdpx)",
                             field="--map" if map_file is not None else "--sync")
     with _store(target, create=True) as store, _progress("importing", io.count_records(file)) as advance:
-        report = store.import_file(file, fmt, dry_run=dry_run, progress=advance, waiting=_Waiting())
+        try:
+            report = store.import_file(file, fmt, dry_run=dry_run, progress=advance, waiting=_Waiting())
+        except BaseException:
+            store.abandon()  # refused into a new path: no empty database left behind
+            raise
     if as_json:
         _print_json({"appended": report.appended, "skipped": report.skipped, "other_coder": report.other_coder,
                      "dry_run": dry_run,
@@ -745,7 +749,11 @@ def _import_qda(file: Path, target: str, map_file: Path | None, sync: bool, dry_
     from pathways.application import qda
 
     with _store(target, create=True) as store:
-        done = qda.import_project(store, file, map_file=map_file, sync=sync, dry_run=dry_run, waiting=_Waiting())
+        try:
+            done = qda.import_project(store, file, map_file=map_file, sync=sync, dry_run=dry_run, waiting=_Waiting())
+        except BaseException:
+            store.abandon()  # refused into a new path: no empty database left behind
+            raise
     if as_json:
         _print_json({"appended": done.appended, "skipped": done.skipped, "retracted": done.retracted,
                      "cases": done.cases, "selections": done.selections, "dry_run": dry_run,
@@ -847,7 +855,11 @@ def copy(
     """Copy a log between a file and a server (either way) with identical hashes, verified at both ends."""
     with _store(source, create=False) as origin, _store(target, create=True) as destination:
         with _progress("copying", origin.last_position()) as advance:
-            report = origin.copy_to(destination, progress=advance)
+            try:
+                report = origin.copy_to(destination, progress=advance)
+            except BaseException:
+                destination.abandon()  # refused into a new path: no empty database left behind
+                raise
         check = destination.verify()  # the source was verified by copy_to before a row was taken
         heads = (origin.last(), destination.last())
     if not check.ok or heads[0] != heads[1]:

@@ -285,3 +285,26 @@ def test_a_commit_that_did_not_happen_is_not_counted(tmp_path, monkeypatch):
     assert result.exit_code == 130
     assert one_line(result) == "interrupted: nothing of the unfinished command was written"
     assert invoke("log", "--json", "--db", str(tmp_path / "p.db")).stdout == ""
+
+
+def test_a_refused_import_or_copy_into_a_new_path_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"type": "Bogus", "case": "c", "data": {}}])
+    refused = invoke("import", str(bad), "--db", "new.db")
+    assert refused.exit_code == 2 and "unknown event type 'Bogus'" in one_line(refused)
+    broken = tmp_path / "broken.db"
+    good = write_jsonl(tmp_path / "good.jsonl", [{"type": "CaseOpened", "case": "c",
+                                                  "data": {"origin": "IR", "motive": "asylum"}}])
+    assert invoke("import", str(good), "--db", str(broken)).exit_code == 0
+    import sqlite3
+
+    with sqlite3.connect(broken) as conn:  # a source that does not verify: copy refuses it
+        conn.execute("DROP TRIGGER IF EXISTS events_no_update")
+        conn.execute("UPDATE events SET hash = 'x' || substr(hash, 2)")
+    copied = invoke("copy", str(broken), "copy.db")
+    assert copied.exit_code != 0 and "does not verify" in one_line(copied)
+    assert sorted(path.name for path in tmp_path.iterdir() if "broken" not in path.name) == [
+        "bad.jsonl", "good.jsonl"]
+    kept = tmp_path / "kept.db"  # a database that was there already stays, whatever is refused
+    assert invoke("init", "--db", str(kept)).exit_code == 0
+    assert invoke("import", str(bad), "--db", str(kept)).exit_code == 2 and kept.exists()

@@ -71,6 +71,8 @@ class SQLiteLog:
         self.path = path
         self.busy_seconds = busy_seconds
         self.read_only = False
+        self.made_file = False
+        """This connection created the file (so a refused import may remove it again, `EventStore.abandon`)."""
         self.conn = self._connect(create)
         try:
             self._prepare(create)
@@ -95,6 +97,7 @@ class SQLiteLog:
                 raise StorageError(f"cannot create {path}: no folder {path.parent}")
             try:  # made private (0600) before SQLite writes a byte; its -wal and -shm take the same mode
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                self.made_file = True
             except FileExistsError:
                 pass
             except OSError as error:
