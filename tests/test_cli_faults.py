@@ -217,7 +217,7 @@ def test_render_of_one_case_removes_nothing_and_a_hostile_manifest_removes_nothi
     outside.write_text("keep")
     manifest = out / ".pathways-manifest.json"
     document = json.loads(manifest.read_text())
-    document["files"] += ["../precious.txt", str(outside), "", "."]
+    document["files"]["render"] += ["../precious.txt", str(outside), "", "."]
     manifest.write_text(json.dumps(document))
     cli.ok("render", "--all", "--out", str(out), "--force")
     assert outside.read_text() == "keep"
@@ -308,3 +308,13 @@ def test_a_refused_import_or_copy_into_a_new_path_leaves_nothing(tmp_path, monke
     kept = tmp_path / "kept.db"  # a database that was there already stays, whatever is refused
     assert invoke("init", "--db", str(kept)).exit_code == 0
     assert invoke("import", str(bad), "--db", str(kept)).exit_code == 2 and kept.exists()
+
+
+def test_a_report_written_into_a_folder_of_diagrams_removes_none_of_them(cli, tmp_path):
+    _two_cases(cli, tmp_path)
+    out = tmp_path / "shared"
+    cli.ok("render", "--all", "--out", str(out))
+    drawn = _files(out)
+    cli.ok("report", "--out", str(out))
+    cli.ok("report", "--out", str(out), "--force")
+    assert drawn <= _files(out) and "index.html" in _files(out)

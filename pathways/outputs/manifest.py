@@ -20,11 +20,14 @@ FORMAT = "pathways-output-manifest"
 
 
 class Manifest:
-    """The files an earlier run listed in `out`, and the rewrite of that list."""
+    """The files an earlier run of `writer` (`report`, `render`) listed in `out`, and the rewrite of
+    that list. Each writer has its own list: a report written into a folder of diagrams removes
+    none of them."""
 
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.listed = _read(out)
+    def __init__(self, out: Path, writer: str) -> None:
+        self.out, self.writer = out, writer
+        self.others = {name: files for name, files in _read(out).items() if name != writer}
+        self.listed = set(_read(out).get(writer, ()))
 
     def _inside(self, name: str) -> Path | None:
         """The listed file, when the name is a plain relative path that stays inside the folder."""
@@ -79,19 +82,21 @@ class Manifest:
 
     def _write(self, names: set[str]) -> None:
         partial = self.out / f".{NAME}.partial"
-        partial.write_text(json.dumps({"format": FORMAT, "version": 1, "files": sorted(names)}, indent=1) + "\n",
-                           encoding="utf-8")
+        writers = {**self.others, self.writer: sorted(names)}
+        partial.write_text(json.dumps({"format": FORMAT, "version": 1, "files": dict(sorted(writers.items()))},
+                                      indent=1) + "\n", encoding="utf-8")
         os.replace(partial, self.out / NAME)
 
 
-def _read(out: Path) -> set[str]:
-    """The names an earlier run listed; none when there is no manifest or it is not ours (then nothing
+def _read(out: Path) -> dict[str, list[str]]:
+    """The names each writer listed; none when there is no manifest or it is not ours (then nothing
     is removed: a file is removed only on the word of a manifest pathways wrote)."""
     try:
         document = json.loads((out / NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return set()
+        return {}
     files = document.get("files") if isinstance(document, dict) and document.get("format") == FORMAT else None
-    if not isinstance(files, list):
-        return set()
-    return {name for name in files if isinstance(name, str)}
+    if not isinstance(files, dict):
+        return {}
+    return {writer: [name for name in names if isinstance(name, str)]
+            for writer, names in files.items() if isinstance(writer, str) and isinstance(names, list)}

@@ -84,7 +84,7 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
     index = out / "index.html"
     if index.exists() and not force:
         raise PathwaysError(f"{index} exists (use --force to write the report again)", field="--out")
-    manifest = Manifest(out)
+    manifest = Manifest(out, "report")
     manifest.check([], force=force)  # an earlier report's files are there: only --force writes over them
     try:
         (out / "cases").mkdir(parents=True, exist_ok=True)

@@ -61,7 +61,7 @@ def write_diagrams(diagrams: Sequence[tuple[str, graphviz.Digraph]], out: Path, 
     `whole`: these are all the diagrams of the folder (`render --all`), so the files an earlier run wrote
     there and this one does not (a case erased since) are removed, and added to `removed`."""
     paths = [out / f"{stem}.{fmt}" for stem, _ in diagrams]
-    manifest = Manifest(out)
+    manifest = Manifest(out, "render")
     if not force:
         existing = [path for path in paths if path.exists()]
         if existing:
