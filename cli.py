@@ -5,17 +5,17 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
+from typer._click import core as click_core, exceptions as click_errors, types as click_types  # typer 0.28 bundles click
+from typer.core import TyperGroup
 
 from events.errors import INTERNAL_EXIT, PathwaysError, StorageError
 from pathways.outputs.wording import plural
-
-from typer._click import core as click_core, exceptions as click_errors, types as click_types  # typer 0.28 bundles click
-from typer.core import TyperGroup
 
 
 class _OneLineUsage(TyperGroup):
@@ -45,8 +45,6 @@ class _OneLineUsage(TyperGroup):
 
 def _usage_line(error: click_errors.UsageError) -> str:
     """A usage error in one line: the command, the option or argument, what is wrong with it."""
-    import re
-
     ctx = error.ctx
     where = " ".join(["pathways", *(ctx.command_path.split(" ")[1:] if ctx is not None else [])])  # as invoked: `root` in tests
     see = f"(`{where} --help` lists {'the commands' if isinstance(getattr(ctx, 'command', None), TyperGroup) else 'the options'})"
@@ -81,8 +79,6 @@ def _param_name(error: click_errors.BadParameter) -> str:
 
 def _bad_value(error: click_errors.BadParameter) -> str:
     """Click's reason in our words: a whole number (and its range) expected, the value shortened."""
-    import re
-
     kind = getattr(error.param, "type", None)
     noun = "a number" if isinstance(kind, click_types.FloatParamType) else "a whole number"
     span = ""
