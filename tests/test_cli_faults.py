@@ -318,3 +318,14 @@ def test_a_report_written_into_a_folder_of_diagrams_removes_none_of_them(cli, tm
     cli.ok("report", "--out", str(out))
     cli.ok("report", "--out", str(out), "--force")
     assert drawn <= _files(out) and "index.html" in _files(out)
+
+
+def test_recording_into_an_empty_server_database_makes_no_log(pg_url):
+    import psycopg
+
+    refused = invoke("case", "open", "c", "--origin", "IR", "--motive", "asylum", "--db", pg_url)
+    assert refused.exit_code == 2 and "holds no pathways event log (run `pathways init` on it)" in one_line(refused)
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass('events')").fetchone()[0] is None
+    assert invoke("init", "--db", pg_url).exit_code == 0
+    assert invoke("case", "open", "c", "--origin", "IR", "--motive", "asylum", "--db", pg_url).exit_code == 0
