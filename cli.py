@@ -5,16 +5,104 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
+from typer._click import core as click_core, exceptions as click_errors, types as click_types  # typer 0.28 bundles click
+from typer.core import TyperGroup
 
 from events.errors import INTERNAL_EXIT, PathwaysError, StorageError
 from pathways.outputs.wording import plural
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+
+class _OneLineUsage(TyperGroup):
+    """The top command group: a usage error (an unknown command or option, a missing or bad value) is one
+    line on stderr in our words and exit 2, as every other error is (`friendly`), instead of click's box."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as error:  # the help was printed: as typer does
+            code = error.exit_code
+        except click_errors.UsageError as error:
+            typer.echo(f"error: {_usage_line(error)}", err=True)
+            code = error.exit_code
+        except click_errors.ClickException as error:
+            typer.echo(f"error: {_one_line(error.format_message())}", err=True)
+            code = error.exit_code
+        except click_core.Abort:
+            typer.echo("aborted", err=True)
+            code = 1
+        code = code if isinstance(code, int) else 0  # commands return None; an Exit comes back as its code
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+def _usage_line(error: click_errors.UsageError) -> str:
+    """A usage error in one line: the command, the option or argument, what is wrong with it."""
+    ctx = error.ctx
+    where = " ".join(["pathways", *(ctx.command_path.split(" ")[1:] if ctx is not None else [])])  # as invoked: `root` in tests
+    see = f"(`{where} --help` lists {'the commands' if isinstance(getattr(ctx, 'command', None), TyperGroup) else 'the options'})"
+    if isinstance(error, click_errors.NoSuchOption):
+        near = f"; did you mean {' or '.join(error.possibilities)}?" if error.possibilities else ""
+        return f"{where}: no option {_shorten(error.option_name)}{near} {see}"
+    if isinstance(error, click_errors.BadParameter):  # MissingParameter included
+        name = _param_name(error)
+        if isinstance(error, click_errors.MissingParameter):
+            return f"{where}: {name or 'an argument'} is required {see}"
+        return f"{where}: {name + ': ' if name else ''}{_bad_value(error)}"
+    unknown = re.fullmatch(r"No such command '(.*)'\.", error.message, flags=re.S)
+    if unknown:
+        return f"{where}: no command '{_shorten(unknown[1])}' {see}"
+    extra = re.fullmatch(r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", error.message, flags=re.S)
+    if extra:
+        return f"{where}: unexpected argument(s) {_shorten(extra[1])} {see}"
+    return f"{where}: {_one_line(error.message)}"
+
+
+def _param_name(error: click_errors.BadParameter) -> str:
+    """`--reset-years`, or `--reset-years (from $PATHWAYS_RESET_YEARS)` when the bad value came from there."""
+    param, ctx = error.param, error.ctx
+    if param is None:
+        return str(error.param_hint or "")
+    name = "/".join(param.opts) if param.param_type_name == "option" else param.human_readable_name.upper()
+    if ctx is not None and param.name and param.param_type_name == "option" and param.envvar and \
+            ctx.get_parameter_source(param.name) == click_core.ParameterSource.ENVIRONMENT:
+        name += f" (from ${param.envvar})"
+    return name
+
+
+def _bad_value(error: click_errors.BadParameter) -> str:
+    """Click's reason in our words: a whole number (and its range) expected, the value shortened."""
+    kind = getattr(error.param, "type", None)
+    noun = "a number" if isinstance(kind, click_types.FloatParamType) else "a whole number"
+    span = ""
+    if isinstance(kind, (click_types.IntRange, click_types.FloatRange)):
+        low, high = kind.min, kind.max
+        span = (f" from {low} to {high}" if low is not None and high is not None else
+                f" of at least {low}" if low is not None else f" of at most {high}" if high is not None else "")
+    message = error.message
+    shape = re.fullmatch(r"'?(.*?)'? is not a valid (int|integer|float)(?: range)?\.", message, flags=re.S)
+    if shape:
+        return f"'{_shorten(shape[1])}' is not {noun}{span}"
+    outside = re.fullmatch(r"(.*?) is not in the range .*", message, flags=re.S)
+    if outside:
+        return f"{_shorten(outside[1])} is out of range: give {noun}{span}"
+    return _one_line(message)
+
+
+def _shorten(text: str, room: int = 40) -> str:
+    """A value echoed back fits a line: a 5,001-digit number is named by its length."""
+    text = _one_line(text)
+    return text if len(text) <= room else f"{text[:room // 2]}...({len(text):,} characters)"
+
+
+app = typer.Typer(cls=_OneLineUsage, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Reconstruct migrants' integration pathways and their feedback loops from coded contacts.")
 case_app = typer.Typer(no_args_is_help=True, help="Open cases.")
 add_app = typer.Typer(no_args_is_help=True, help="Record coded facts on a case.")
@@ -86,7 +174,12 @@ def _interrupted() -> str:
     """What an interrupted command kept: an interrupt can land after a commit (while the workers
     stop, or the report is printed), and then "nothing was written" would be false (and a second
     import of a file without event ids would append it twice)."""
-    kept = sum(store.committed_events for store in _OPENED)
+    kept = sum(store.kept.events for store in _OPENED)
+    doubt = sum(store.kept.in_doubt for store in _OPENED)
+    if doubt:
+        return (f"interrupted while {plural(doubt, 'event')} {'was' if doubt == 1 else 'were'} being committed: whether they were "
+                f"kept could not be checked" + (f" ({plural(kept, 'event')} before them {'was' if kept == 1 else 'were'} kept)" if kept else "")
+                + "; see `pathways log` before running it again")
     if kept:
         return (f"interrupted after {plural(kept, 'event')} {'was' if kept == 1 else 'were'} committed: they are kept (see `pathways log`); "
                 "nothing after them was written")
@@ -251,7 +344,7 @@ class _Waiting:
 
 
 def _append(db: Path, event: Any, as_json: bool) -> None:
-    with _store(db, create=True) as store:
+    with _store(db, create=False) as store:  # only init, demo, import and copy make a database
         report = store.append([event], waiting=_Waiting())
         if not report.appended:  # a definition already in force exactly as given: nothing to record
             if as_json:
@@ -633,7 +726,11 @@ def import_(
         option = "--map" if map_file is not None else "--sync" if sync else "--with-sources"
         raise PathwaysError(f"{option} goes with a REFI-QDA project (.qdpx)", field=option)
     with _store(target, create=True) as store, _progress("importing", io.count_records(file)) as advance:
-        report = store.import_file(file, fmt, dry_run=dry_run, progress=advance, waiting=_Waiting())
+        try:
+            report = store.import_file(file, fmt, dry_run=dry_run, progress=advance, waiting=_Waiting())
+        except BaseException:
+            store.abandon()  # refused into a new path: no empty database left behind
+            raise
     if as_json:
         _print_json({"appended": report.appended, "skipped": report.skipped, "other_coder": report.other_coder,
                      "dry_run": dry_run,
@@ -658,8 +755,12 @@ def _import_qda(file: Path, target: str, map_file: Path | None, sync: bool, dry_
     from pathways.application import qda
 
     with _store(target, create=True) as store:
-        done = qda.import_project(store, file, map_file=map_file, sync=sync, dry_run=dry_run,
-                                  with_sources=with_sources, waiting=_Waiting())
+        try:
+            done = qda.import_project(store, file, map_file=map_file, sync=sync, dry_run=dry_run,
+                                      with_sources=with_sources, waiting=_Waiting())
+        except BaseException:
+            store.abandon()  # refused into a new path: no empty database left behind
+            raise
     if as_json:
         _print_json({"appended": done.appended, "skipped": done.skipped, "retracted": done.retracted,
                      "cases": done.cases, "selections": done.selections, "transcripts": done.transcripts,
@@ -762,7 +863,11 @@ def copy(
     """Copy a log between a file and a server (either way) with identical hashes, verified at both ends."""
     with _store(source, create=False) as origin, _store(target, create=True) as destination:
         with _progress("copying", origin.last_position()) as advance:
-            report = origin.copy_to(destination, progress=advance)
+            try:
+                report = origin.copy_to(destination, progress=advance)
+            except BaseException:
+                destination.abandon()  # refused into a new path: no empty database left behind
+                raise
         check = destination.verify()  # the source was verified by copy_to before a row was taken
         heads = (origin.last(), destination.last())
     if not check.ok or heads[0] != heads[1]:
@@ -1060,14 +1165,22 @@ def render(
     diagrams = _query(db, queries.diagrams, _settings(reset_years, loop_bound), case=case, all_cases=all_cases,
                       case_map=case_map, kind=kind, as_of=as_of, account=account, by=by,
                       each_loop=each_loop)
+    removed: list[Path] = []
     with _progress("rendering", len(diagrams)) as advance:
-        paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance)
+        paths = files.write_diagrams(diagrams, out, fmt, force=force, progress=advance, whole=all_cases,
+                                     removed=removed)
     renderer = None if fmt == "dot" else engine.renderer_name()  # DOT source is written, not laid out
     if as_json:
-        _print_json({"files": [str(path) for path in paths], "renderer": renderer})
+        _print_json({"files": [str(path) for path in paths], "renderer": renderer,
+                     "removed": [str(path) for path in removed]})
     else:
         typer.echo(f"wrote {len(paths)} file{'' if len(paths) == 1 else 's'} to {out}/"
-                   + (f" with the {renderer} renderer" if renderer else ""))
+                   + (f" with the {renderer} renderer" if renderer else "") + _removed(removed))
+
+
+def _removed(removed: list[Path]) -> str:
+    return (f"; removed {plural(len(removed), 'file')} an earlier run wrote there and this one did not"
+            if removed else "")
 
 
 @app.command()
@@ -1088,11 +1201,13 @@ def report(
 
     contents = _query(db, queries.report_contents, _settings(reset_years, loop_bound), as_of=as_of, account=account,
                       by=by, unstitched=unstitched, pseudonymise=pseudonymise)
+    removed: list[Path] = []
     with _progress("writing the report", len(contents.analyses) + 5) as advance:
-        pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance)
+        pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance,
+                             removed=removed)
     figures = sum(1 for page in pages if page.suffix == ".svg")
     typer.echo(f"wrote {plural(len(pages) - figures, 'page')} and {plural(figures, 'figure')} to {out}/ "
-               f"(open {out / 'index.html'})")
+               f"(open {out / 'index.html'})" + _removed(removed))
 
 
 # -- exchange ------------------------------------------------------------------------------------
@@ -1210,7 +1325,7 @@ def demo(
                       "--conditions policy-assessment`):")
         console.print(views.discretion_view(run.single, by_role=False))
         with _progress("rendering", len(run.diagrams)) as advance:
-            paths = files.write_diagrams(run.diagrams, out, "svg", force=True, progress=advance)
+            paths = files.write_diagrams(run.diagrams, out, "svg", force=True, progress=advance, whole=True)
     seconds = time.perf_counter() - started
     agreement = run.summary.agreement()
     found, every = run.found, run.every

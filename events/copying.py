@@ -47,8 +47,11 @@ def copy_log(source: Any, target: Any, progress: Callable[[int], None] | None = 
     except BaseException:
         target.log.rollback()
         raise
+    if copied:
+        ended = target.last()
+        target.kept.committing(ended.position, ended.hash, copied)
     target.log.commit()
-    target.committed_events += copied
+    target.kept.committed()
     target.sealed = source.sealed
     target._sealer = None
     last = target.last()

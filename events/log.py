@@ -16,7 +16,7 @@ from events.envelope import CATALOGUE_STREAM, Event, NewEvent, case_of, case_str
 from events.errors import Erased, PathwaysError, UnknownCase
 from events.hashing import GENESIS
 from events.reading import read_events
-from events.reports import AppendReport, Forgotten, Head, VerifyReport
+from events.reports import AppendReport, Forgotten, Head, Kept, VerifyReport
 from events.rules import catalogue as catalogue_mod
 from events.rules.validate import Registry
 from events.sealing.cipher import Sealer, is_sealed
@@ -57,7 +57,7 @@ class EventLog:
         self.sealed = self.log.setting("sealed") == "1"
         self._sealer: Sealer | None = None
         self._forgotten: dict[str, Forgotten] | None = None
-        self.committed_events = 0
+        self.kept = Kept()
         """Events this object has committed to the log: what an interrupted command kept."""
 
     @property
@@ -138,6 +138,8 @@ class EventLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:  # an interrupt may have landed just after a COMMIT: ask the log
+            self.kept.settle(self.hash_at, self.log.rollback)
         self.close()
 
     # -- writing -------------------------------------------------------------------------------

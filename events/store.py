@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from events.append.batch import VersionConflict
 from events.backends import is_server
@@ -20,6 +21,35 @@ __all__ = ["AppendReport", "Erased", "EventStore", "Forgotten", "Head", "Version
 
 class EventStore(EventLog):
     """The log as the application uses it: `append` and `import_file` on top of the sink."""
+
+    def __init__(self, path: str | Path, **options: Any) -> None:
+        super().__init__(path, **options)
+        self._made = getattr(self.log, "made_file", False)
+        self._keys_before = self._made and self.log.keyring().exists()
+        self._abandoned = False
+
+    def abandon(self) -> None:
+        """The command that opened this store was refused: if the store made the database file, it
+        is removed on closing while it still holds no event (with its key file, if that was made
+        too), so that a refused `import` into a new path leaves nothing behind."""
+        self._abandoned = self._made
+
+    def close(self) -> None:
+        if not self._abandoned:
+            return super().close()
+        try:
+            empty = self.last_position() == 0
+        except Exception:  # noqa: BLE001 - unreadable: leave it as it is
+            empty = False
+        keys = self.log.keyring()
+        super().close()
+        if not empty:
+            return None
+        for leftover in (Path(self.path), *(Path(f"{self.path}{end}") for end in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+        if not self._keys_before:
+            keys.path.unlink(missing_ok=True)
+        return None
 
     def append(self, events: Iterable[NewEvent], *, file: str | None = None, dry_run: bool = False,
                progress: Callable[[int], None] | None = None,

@@ -75,8 +75,9 @@ def test_demo_command_writes_every_diagram(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert "13 of 13 researcher readings agree, 6 computed loops unread" in result.stdout
     assert "dampening-unfavourable loop" in result.stdout
-    names = sorted(path.name for path in out.iterdir())
+    names = sorted(path.name for path in out.iterdir() if path.name != ".pathways-manifest.json")
     assert len(names) == 2 * len(CASES) + 1 and "case-map.svg" in names
+    assert json.loads((out / ".pathways-manifest.json").read_text())["files"]["render"] == names  # what demo wrote
     again = cli.runner.invoke(__import__("cli").app, ["demo", "--out", str(out), "--db", str(cli.db)])
     assert again.exit_code == 0  # re-running on the same database is a no-op import
     assert len(cli.log()) == sum(len(path.read_text().splitlines())

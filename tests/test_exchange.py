@@ -128,30 +128,65 @@ def test_spell_and_sts_describe_the_same_sequences(demo_db):
         assert states == expanded
 
 
-def test_graphml_reads_back_in_networkx(demo_db):
+def _graphml(db, tmp_path, *args: str):
+    """`pathways export --format graphml ARGS --out FILE` read by networkx as a user would."""
     import networkx as nx
 
-    text = exported(demo_db, "graphml")
-    graphs = {graph.graph.get("id", None) or index: graph
-              for index, graph in enumerate(nx.readwrite.graphml.GraphMLReader()(string=text))}
+    out = tmp_path / f"g{len(list(tmp_path.iterdir()))}.graphml"
+    assert Cli(db).ok("export", "--format", "graphml", *args, "--out", str(out)) == ""
+    return nx.read_graphml(out), out.read_text()
+
+
+def test_graphml_of_every_case_reads_whole_in_networkx(demo_db, tmp_path):
+    """networkx (and Gephi) take the first <graph> of a file only: every case is one part of one graph,
+    each node and edge naming its case."""
+    graph, text = _graphml(demo_db, tmp_path)
+    assert text.count("<graph ") == 1
     with EventStore(demo_db) as store:
-        analyses = list(Projector(store).load_all())
-    assert len(graphs) == len(analyses)
-    for graph, analysis in zip(graphs.values(), analyses):
-        assert {(a, b) for a, b in graph.edges} == {(e.source, e.target) for e in analysis.graph.edges}
+        analyses = [analysis for analysis in Projector(store).load_all() if analysis.graph.edges]  # vignettes: none
+    assert {case for _, case in graph.nodes(data="case")} == {analysis.case for analysis in analyses}
+    assert graph.number_of_edges() == sum(len(analysis.graph.edges) for analysis in analyses)
+    for analysis in analyses:
+        part = graph.subgraph(node for node, case in graph.nodes(data="case") if case == analysis.case)
+        edges = {(part.nodes[a]["variable"], part.nodes[b]["variable"]): data for a, b, data in part.edges(data=True)}
+        assert set(edges) == {(e.source, e.target) for e in analysis.graph.edges}
         for edge in analysis.graph.edges:
-            data = graph.edges[edge.source, edge.target]
-            assert data["sign"] == edge.sign_text and data["evidence_count"] == len(edge.evidence)
-        loops_seen = {loop for _, _, data in graph.edges(data=True) for loop in data.get("loops", "").split()}
+            data = edges[edge.source, edge.target]
+            assert data["case"] == analysis.case and data["sign"] == edge.sign_text
+            assert data["evidence_count"] == len(edge.evidence) and data["ambiguous"] == edge.ambiguous
+        loops_seen = {loop for _, _, data in part.edges(data=True) for loop in data.get("loops", "").split()}
         assert loops_seen == {loop.id for loop in analysis.loops}
+        assert all(f"{analysis.case}:{loop.id}=" in graph.graph["loop_opened_by"] for loop in analysis.loops)
 
 
-def test_pooled_graphml_sums_the_cases(demo_db):
-    import networkx as nx
+def test_graphml_of_one_case_is_its_graph(demo_db, tmp_path):
+    graph, _ = _graphml(demo_db, tmp_path, "--case", "ir-1995")
+    with EventStore(demo_db) as store:
+        analysis = Projector(store).load("ir-1995")
+    assert set(graph.edges) == {(e.source, e.target) for e in analysis.graph.edges}
+    assert {case for _, case in graph.nodes(data="case")} == {"ir-1995"}
+    assert graph.graph["loop_opened_by"].startswith("D1=ir-1995#")
 
-    graph = nx.read_graphml(io.BytesIO(exported(demo_db, "graphml", pooled=True).encode()))
+
+def test_pooled_graphml_sums_the_cases(demo_db, tmp_path):
+    graph, _ = _graphml(demo_db, tmp_path, "--pooled")
     effort_opposition = graph.edges["effort", "opposition"]
     assert effort_opposition["cases"] >= 2 and "ir-1995:D1" in effort_opposition["loops"].split()
+
+
+def test_pooled_graphml_keeps_an_edge_ambiguous_within_a_case(tmp_path):
+    """Case a saw trust -> effort with both signs, case b only with -: the pool, as case a's own export,
+    says ambiguous (the pool's signs, one per case, agree)."""
+    cli = Cli(tmp_path / "amb.db")
+    for case in ("a", "b"):
+        cli.ok("case", "open", case, "--origin", "IR", "--motive", "asylum", "--arrival", "1995")
+    cli.ok("add", "link", "a", "--from", "trust", "--to", "effort", "--sign", "+", "--occurred", "2000")
+    cli.ok("add", "link", "a", "--from", "trust", "--to", "effort", "--sign", "-", "--occurred", "2001")
+    cli.ok("add", "link", "b", "--from", "trust", "--to", "effort", "--sign", "-", "--occurred", "2001")
+    alone, _ = _graphml(cli.db, tmp_path, "--case", "a")
+    assert alone.edges["trust", "effort"]["ambiguous"] is True
+    pooled, _ = _graphml(cli.db, tmp_path, "--pooled")
+    assert pooled.edges["trust", "effort"]["ambiguous"] is True and pooled.edges["trust", "effort"]["cases"] == 2
 
 
 XMILE_ELEMENTS = {  # element names of OASIS XMILE 1.0 used by causal loop diagrams

@@ -57,6 +57,7 @@ def test_the_commands_work_the_same_on_a_server(pg_url, tmp_path):
 
 
 def test_sigkill_mid_import_on_a_server_leaves_nothing_of_it(pg_url, tmp_path):
+    assert run(pg_url, "init").exit_code == 0  # recording never makes the log (issue 29, item 18)
     assert run(pg_url, "case", "open", "before", "--origin", "IR", "--motive", "asylum").exit_code == 0
     source = tmp_path / "big.jsonl"
     _big_import(source, 20_000)
@@ -85,6 +86,7 @@ def test_a_writer_waits_for_the_advisory_lock_then_stops_with_one_line(pg_url):
 
     from events.backends.postgres import LOCK
 
+    assert run(pg_url, "init").exit_code == 0  # recording never makes the log (issue 29, item 18)
     assert run(pg_url, "case", "open", "c", "--origin", "IR", "--motive", "asylum").exit_code == 0
     with psycopg.connect(pg_url, autocommit=True) as holder:
         holder.execute("BEGIN")
@@ -155,7 +157,7 @@ def test_copy_continues_a_prefix_and_refuses_another_log(pg_url, tmp_path):
     assert refused.exit_code == 1 and "not the start of" in refused.stderr
 
 
-def test_the_roles_of_the_readme_keep_readers_from_writing(pg_url):
+def test_the_roles_of_the_readme_keep_readers_from_writing(pg_url, tmp_path):
     import uuid
 
     import psycopg
@@ -165,6 +167,7 @@ def test_the_roles_of_the_readme_keep_readers_from_writing(pg_url):
     suffix = uuid.uuid4().hex[:8]
     sql = (sql.replace("pathways_writer", f"writer_{suffix}").replace("pathways_reader", f"reader_{suffix}")
            .replace("pathways_auditor", f"auditor_{suffix}"))
+    assert run(pg_url, "init").exit_code == 0  # recording never makes the log (issue 29, item 18)
     assert run(pg_url, "case", "open", "c", "--origin", "IR", "--motive", "asylum").exit_code == 0  # as the owner
     with psycopg.connect(pg_url, autocommit=True) as owner:
         owner.execute(sql)
@@ -186,3 +189,8 @@ def test_the_roles_of_the_readme_keep_readers_from_writing(pg_url):
     assert run(auditor, "verify").exit_code == 0 and '"sealed": "sealed"' in run(auditor, "log", "--json").stdout
     shut = run(auditor, "show", "c")
     assert shut.exit_code == 3 and "case_keys" in shut.stderr and len(shut.stderr.strip().splitlines()) == 1
+    backup = run(auditor, "keys", "backup", str(tmp_path / "keys.json"))  # the keys are there: it may not read them
+    assert backup.exit_code == 3 and len(backup.stderr.strip().splitlines()) == 1, backup.stderr
+    assert "may not read" in backup.stderr and "nothing to back up" not in backup.stderr
+    assert not (tmp_path / "keys.json").exists()
+    assert run(pg_url, "keys", "backup", str(tmp_path / "keys.json")).exit_code == 0  # the owner may

@@ -54,6 +54,11 @@ def test_a_pseudonymised_report_identifies_no_case_and_quotes_nobody(demo_db, tm
         assert words not in text, words
     assert not re.search(r"\b(19|20)[0-9]{2}-[0-9]{2}\b", text)  # dates to the year only
     assert "pseudonymised" in text
+    head = demo_db.json("head")
+    for page in out.rglob("*.html"):  # hashes and positions go: no page names the log head
+        shown = page.read_text()
+        assert head["hash"] not in shown and "log head" not in shown and "verify --head" not in shown, page
+        assert not re.search(r"\b[0-9a-f]{64}\b", shown), page
     keys = key_path(demo_db.db)
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
     first = sorted(path.name for path in (out / "cases").iterdir())
@@ -78,6 +83,8 @@ def test_a_pseudonymised_export_identifies_no_case_and_quotes_nobody(demo_db, tm
         assert words not in text, words
     # years only (XES needs a full timestamp: the year's first day, with date:precision year)
     assert not re.search(r"\b(19|20)[0-9]{2}-(?!01-01T)[0-9]{2}", text)
+    head = demo_db.json("head")  # hashes and positions go: not even the log head in a comment
+    assert head["hash"] not in text and "log head" not in text and not re.search(r"\b[0-9a-f]{64}\b", text)
 
 
 def test_a_pseudonymised_event_export_imports_and_keeps_the_loop_classes(demo_db, tmp_path):

@@ -47,8 +47,10 @@ def append_prepared(store: Any, events: Iterable[Prepared], *, file: str | None,
             store.log.rollback()
             _unlearn(store, batch)
             raise
+        if batch.appended:
+            store.kept.committing(batch.last_position, batch.tip, batch.appended)
         store.log.commit()
-        store.committed_events += batch.appended
+        store.kept.committed()
         if batch.forgets:
             store.destroy_forgotten_keys()
     return AppendReport(batch.appended, batch.skipped, batch.first_position,

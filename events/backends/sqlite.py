@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -49,6 +50,17 @@ def translate(error: BaseException, where: str) -> PathwaysError | None:
 
 
 
+def _special_file(path: Path) -> str | None:
+    """What a path is when it exists and is not a regular file (after symlinks), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((kind for test, kind in kinds if test(mode)), None)
+
+
 class SQLiteLog:
     """The connection to one SQLite file (autocommit: transactions are explicit)."""
 
@@ -59,6 +71,8 @@ class SQLiteLog:
         self.path = path
         self.busy_seconds = busy_seconds
         self.read_only = False
+        self.made_file = False
+        """This connection created the file (so a refused import may remove it again, `EventStore.abandon`)."""
         self.conn = self._connect(create)
         try:
             self._prepare(create)
@@ -73,6 +87,9 @@ class SQLiteLog:
             return sqlite3.connect(":memory:", isolation_level=None)
         if path.is_dir():
             raise StorageError(f"{path} is a folder, not a database file")
+        special = _special_file(path)
+        if special is not None:  # SQLite would block on a FIFO, read a device, fail obscurely on a socket
+            raise StorageError(f"{path} is {special}, not a database file")
         if not path.exists():
             if not create:
                 raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
@@ -80,6 +97,7 @@ class SQLiteLog:
                 raise StorageError(f"cannot create {path}: no folder {path.parent}")
             try:  # made private (0600) before SQLite writes a byte; its -wal and -shm take the same mode
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                self.made_file = True
             except FileExistsError:
                 pass
             except OSError as error:

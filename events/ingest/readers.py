@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -98,6 +100,15 @@ def _refuse_constant(name: str) -> Any:
 _STRICT = json.JSONDecoder(parse_constant=_refuse_constant)  # one decoder, not one per line
 
 
+def _number_reason(error: ValueError) -> str:
+    """Python's own words for an integer too long to read advise `sys.set_int_max_str_digits()`, which a
+    user of pathways cannot call: say what the number is instead."""
+    too_long = re.search(r"value has (\d+) digits", str(error))
+    if too_long and "integer string conversion" in str(error):
+        return f"a number of {int(too_long[1]):,} digits: no field takes more than {sys.get_int_max_str_digits():,}"
+    return str(error)
+
+
 def loads(text: str, *, line: int | None = None, field: str | None = None) -> Any:
     """Strict JSON: no NaN or Infinity; a number too long, or nesting too deep for the parser, is
     refused as malformed like any other bad text (one line, never a traceback)."""
@@ -107,7 +118,7 @@ def loads(text: str, *, line: int | None = None, field: str | None = None) -> An
         reason = error.msg.removesuffix(" at")  # "Invalid control character at" + our "at column"
         raise InvalidEvent(f"malformed JSON ({reason} at column {error.colno})", line=line, field=field) from None
     except ValueError as error:  # NaN, Infinity, an integer of thousands of digits
-        raise InvalidEvent(f"malformed JSON ({error})", line=line, field=field) from None
+        raise InvalidEvent(f"malformed JSON ({_number_reason(error)})", line=line, field=field) from None
     except RecursionError:
         raise InvalidEvent("malformed JSON (nested too deeply to read)", line=line, field=field) from None
 
@@ -140,7 +151,8 @@ def _csv_records(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
                 try:
                     record[column] = int(cell)
                 except ValueError:
-                    raise InvalidEvent(f"{cell!r} is not a whole number", line=line, field=column) from None
+                    shown = repr(cell) if len(cell) <= 40 else f"a cell of {len(cell):,} characters"
+                    raise InvalidEvent(f"{shown} is not a whole number", line=line, field=column) from None
             else:
                 record[column] = undefuse(cell)
         yield line, record

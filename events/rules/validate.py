@@ -42,6 +42,8 @@ class Ref:
         if not match:
             raise ValueError(f"'{text}' is not an event ref (CASE#VERSION or an event id)")
         version = match["version"]
+        if version and len(version) > 18:  # int() of thousands of digits fails in Python's words
+            raise ValueError(f"an event ref with a version of {len(version):,} digits: no case has that many events")
         return cls(match["case"], int(version) if version else None,
                    match["id"].lower() if match["id"] else None, match["variable"])
 

@@ -83,7 +83,8 @@ def report_contents(store: EventStore, settings: Settings, *, as_of: str | None 
 
     found = analyses(store, settings, as_of=as_of, accounts=parse_accounts(account), coders=parse_coders(store, by),
                      progress=progress)
-    catalogue, head = store.catalogue(), str(store.last())
+    catalogue = store.catalogue()
+    head = None if pseudonymise else str(store.last())  # pseudonymised, hashes and positions go
     if pseudonymise:
         secret = store.log.keyring().project_secret()
         found = [strip(analysis, secret) for analysis in found]

@@ -19,8 +19,9 @@ from pathways.projections.timetravel import time_travel
 
 def settings(reset_years: int, loop_bound: int, budget: str) -> Settings:
     """The analysis settings of a command's options (`budget`: PATHWAYS_LOOP_BUDGET, loops per case)."""
-    if not budget.isascii() or not budget.isdigit() or int(budget) < 1:
-        raise PathwaysError(f"'{budget}' is not a whole number of loops", field="PATHWAYS_LOOP_BUDGET")
+    if not budget.isascii() or not budget.isdigit() or len(budget) > 18 or int(budget) < 1:
+        shown = budget if len(budget) <= 40 else f"{budget[:20]}...({len(budget):,} characters)"
+        raise PathwaysError(f"'{shown}' is not a whole number of loops (1 to 18 digits)", field="PATHWAYS_LOOP_BUDGET")
     return Settings(reset_years=reset_years, loop_bound=loop_bound, loop_budget=int(budget))
 
 

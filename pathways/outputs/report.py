@@ -65,7 +65,8 @@ class Contents:
     leverage: Leverage
     discretion: Discretion
     catalogue: Catalogue
-    head: str
+    head: str | None
+    """The log head the report was made from; None when pseudonymised (a hash ties a page to the log)."""
     title: str = "pathways report"
     note: str | None = None
     """Said on every page (the as-of point, the accounts, that it is pseudonymised)."""
@@ -75,14 +76,26 @@ class Contents:
     """Each pair of coders who coded the same cases, compared (`pathways agree`): the agreement page."""
 
 
+def _made_from(head: str | None) -> str:
+    if head is None:
+        return '<p class="meta">Made by pathways; pseudonymised: no hash or position of the log is named.</p>'
+    return (f'<p class="meta">Made by pathways from the log up to its head {escape(head)} '
+            f"(<code>pathways verify --head {escape(head)}</code> proves the log still holds it).</p>")
+
+
 def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
-                 progress: Callable[[int], None] | None = None) -> list[Path]:
-    """Write every page under `out` (refusing to overwrite a report without `force`); the file paths."""
+                 progress: Callable[[int], None] | None = None, removed: list[Path] | None = None) -> list[Path]:
+    """Write every page under `out` (refusing to overwrite a report without `force`); the file paths.
+    The folder is the report's: the files an earlier report wrote there and this one does not (the
+    pages and figures of a case erased since) are removed, and added to `removed`."""
+    from pathways.outputs.manifest import Manifest
     from pathways.outputs.render.files import case_diagrams, map_diagram, report_pathways
 
     index = out / "index.html"
     if index.exists() and not force:
         raise PathwaysError(f"{index} exists (use --force to write the report again)", field="--out")
+    manifest = Manifest(out, "report")
+    manifest.check([], force=force)  # an earlier report's files are there: only --force writes over them
     try:
         (out / "cases").mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -118,6 +131,9 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
         written.append(_write(out / name, _page(contents, title, body, depth=0)))
         if progress:
             progress(1)
+    gone = manifest.finish(written, whole=True)
+    if removed is not None:
+        removed.extend(gone)
     return written
 
 
@@ -170,8 +186,7 @@ def _page(contents: Contents, title: str, body: str, *, depth: int) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)} · {escape(contents.title)}</title><style>{STYLE}</style></head>\n"
             f"<body><nav>{nav}</nav><h1>{escape(title)}</h1>{note}\n{body}\n"
-            f'<p class="meta">Made by pathways from the log up to its head {escape(contents.head)} '
-            f"(<code>pathways verify --head {escape(contents.head)}</code> proves the log still holds it).</p>"
+            f"{_made_from(contents.head)}"
             f"</body></html>\n")
 
 

@@ -58,8 +58,9 @@ def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, cas
         return (pseudonymise(analysis, secret) for analysis in projector.current(case))
 
     if fmt in XML_FORMATS:  # the log head the file was made from, as a comment after the root element
-        count = _write_xml(fmt, analyses, store, out, pooled)
-        out.write(f"<!-- pathways log head {store.last()} -->\n")
+        count = _write_xml(fmt, analyses, store, out, pooled, one_case=case is not None)
+        if secret is None:  # pseudonymised, hashes and positions go: a head would tie the file to the log
+            out.write(f"<!-- pathways log head {store.last()} -->\n")
         return count
     if fmt == "spell":
         from pathways.outputs.exchange import sequences
@@ -108,7 +109,8 @@ def _write_pseudonymised(fmt: str, events: Iterator, secret: bytes, out: IO[str]
     return count
 
 
-def _write_xml(fmt: str, analyses: Callable[[], Iterator], store: EventStore, out: IO[str], pooled: bool) -> int:
+def _write_xml(fmt: str, analyses: Callable[[], Iterator], store: EventStore, out: IO[str], pooled: bool,
+               one_case: bool = False) -> int:
     if fmt == "xes":
         from pathways.outputs.exchange import xes
 
@@ -116,5 +118,5 @@ def _write_xml(fmt: str, analyses: Callable[[], Iterator], store: EventStore, ou
     from pathways.outputs.exchange import graphs
 
     if fmt == "graphml":
-        return graphs.write_graphml(analyses(), store.catalogue(), out, pooled=pooled)
+        return graphs.write_graphml(analyses(), store.catalogue(), out, pooled=pooled, one_case=one_case)
     return graphs.write_xmile(analyses(), store.catalogue(), out)

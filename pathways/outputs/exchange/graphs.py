@@ -14,12 +14,15 @@ from pathways.analysis.polarity import SIGN_TEXT
 
 GRAPHML_KEYS = (  # (id, for, name, type)
     ("label", "node", "label", "string"), ("desirability", "node", "desirability", "int"),
+    ("node_case", "node", "case", "string"), ("variable", "node", "variable", "string"),
+    ("edge_case", "edge", "case", "string"),
     ("sign", "edge", "sign", "string"), ("sign_value", "edge", "sign_value", "int"),
     ("evidence_count", "edge", "evidence_count", "int"), ("ambiguous", "edge", "ambiguous", "boolean"),
     ("origins", "edge", "origins", "string"), ("loops", "edge", "loops", "string"),
     ("cases", "edge", "cases", "int"), ("confidence", "edge", "confidence", "string"),
     ("loop_opened_by", "graph", "loop_opened_by", "string"), ("loop_confidence", "graph", "loop_confidence", "string"),
 )
+EDGE_FIELDS = ("sign", "sign_value", "evidence_count", "ambiguous", "origins", "loops", "cases", "confidence")
 
 
 def _loop_membership(analysis: CaseAnalysis, prefix: str = "") -> dict[tuple[str, str], list[str]]:
@@ -43,25 +46,32 @@ def _loop_fields(loops: Iterable, prefix: str = "") -> dict[str, str]:
             "loop_confidence": " ".join(f"{prefix}{loop.id}={loop.confidence}" for loop in loops)}
 
 
-def _graph(graph_id: str, edges: list[dict], catalogue: Catalogue, out: IO[str], loops: dict[str, str]) -> None:
-    out.write(f'  <graph id={quoteattr(graph_id)} edgedefault="directed">'
-              f'{_data("loop_opened_by", loops["loop_opened_by"])}{_data("loop_confidence", loops["loop_confidence"])}\n')
-    variables = sorted({edge[end] for edge in edges for end in ("source", "target")})
-    for variable in variables:
+def _parts(edges: list[dict], catalogue: Catalogue, out: IO[str], case: str | None, prefix: str) -> None:
+    """The nodes and edges of one graph part: a case's (`case`, its node ids `prefix` + variable) or the pool."""
+    tag = "" if case is None else _data("node_case", case)
+    for variable in sorted({edge[end] for edge in edges for end in ("source", "target")}):
         entry = catalogue.entries["variables"].get(variable, {})
-        out.write(f'    <node id={quoteattr(variable)}>{_data("label", entry.get("label", variable))}'
-                  f'{_data("desirability", catalogue.desirability(variable))}</node>\n')
-    for index, edge in enumerate(edges):
-        fields = "".join(_data(key, edge[key]) for key in ("sign", "sign_value", "evidence_count", "ambiguous",
-                                                           "origins", "loops", "cases", "confidence")
-                         if edge.get(key) is not None)
-        out.write(f'    <edge id="e{index}" source={quoteattr(edge["source"])} target={quoteattr(edge["target"])}>'
-                  f"{fields}</edge>\n")
-    out.write("  </graph>\n")
+        out.write(f'    <node id={quoteattr(prefix + variable)}>{_data("label", entry.get("label", variable))}'
+                  f'{_data("desirability", catalogue.desirability(variable))}{tag}{_data("variable", variable)}</node>\n')
+    for edge in edges:
+        fields = "".join(_data(key, edge[key]) for key in EDGE_FIELDS if edge.get(key) is not None)
+        out.write(f'    <edge source={quoteattr(prefix + edge["source"])} target={quoteattr(prefix + edge["target"])}>'
+                  f'{"" if case is None else _data("edge_case", case)}{fields}</edge>\n')
 
 
-def write_graphml(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: IO[str], *, pooled: bool = False) -> int:
-    """One directed graph per case (or one pooled graph); returns the number of graphs written."""
+def _case_edges(analysis: CaseAnalysis, member: dict[tuple[str, str], list[str]]) -> list[dict]:
+    return [{"source": e.source, "target": e.target, "sign": e.sign_text, "sign_value": e.sign,
+             "evidence_count": len(e.evidence), "ambiguous": e.ambiguous, "origins": " ".join(e.origins),
+             "loops": " ".join(member.get((e.source, e.target), [])), "cases": 1, "confidence": e.confidence}
+            for e in analysis.graph.edges]
+
+
+def write_graphml(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: IO[str], *, pooled: bool = False,
+                  one_case: bool = False) -> int:
+    """One directed graph in the file, so that networkx and Gephi read all of it (a reader takes a
+    file's first graph only): every case's causal graph as its own part, node ids `CASE:VARIABLE`
+    (`VARIABLE` for `one_case`), each node and edge naming its `case`; or one graph pooled over the
+    cases. Streams: a case's part is written as it comes. Returns the number of cases written."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
               '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
               'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -69,42 +79,51 @@ def write_graphml(analyses: Iterable[CaseAnalysis], catalogue: Catalogue, out: I
               'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
     for key, scope, name, kind in GRAPHML_KEYS:
         out.write(f'  <key id="{key}" for="{scope}" attr.name="{name}" attr.type="{kind}"/>\n')
-    graphs = 0
+    cases = 0
     pool: dict[tuple[str, str], dict] = {}
-    pooled_loops: list[dict[str, str]] = []
+    loop_parts: list[dict[str, str]] = []
+    graph_id = "pooled" if pooled else None
     for analysis in analyses:
-        member = _loop_membership(analysis, f"{analysis.case}:" if pooled else "")
-        edges = [{"source": e.source, "target": e.target, "sign": e.sign_text, "sign_value": e.sign,
-                  "evidence_count": len(e.evidence), "ambiguous": e.ambiguous, "origins": " ".join(e.origins),
-                  "loops": " ".join(member.get((e.source, e.target), [])), "cases": 1, "confidence": e.confidence}
-                 for e in analysis.graph.edges]
+        if graph_id is None:
+            graph_id = analysis.case if one_case else "cases"
+            out.write(f'  <graph id={quoteattr(graph_id)} edgedefault="directed">\n')
+        named = "" if one_case and not pooled else f"{analysis.case}:"  # loop ids, pooled or of many cases
+        edges = _case_edges(analysis, _loop_membership(analysis, named if pooled else ""))
+        loop_parts.append(_loop_fields(analysis.loops, named))
+        cases += 1
         if not pooled:
-            _graph(analysis.case, edges, catalogue, out, _loop_fields(analysis.loops))
-            graphs += 1
+            _parts(edges, catalogue, out, analysis.case, named)
             continue
         for edge in edges:
             merged = pool.setdefault((edge["source"], edge["target"]), {
                 "source": edge["source"], "target": edge["target"], "signs": Counter(), "evidence_count": 0,
-                "origins": set(), "loops": [], "cases": 0})
+                "origins": set(), "loops": [], "cases": 0, "ambiguous": False})
             merged["signs"][edge["sign_value"]] += 1
             merged["evidence_count"] += edge["evidence_count"]
             merged["origins"].update(edge["origins"].split())
             merged["loops"].extend(edge["loops"].split())
             merged["cases"] += 1
-        pooled_loops.append(_loop_fields(analysis.loops, f"{analysis.case}:"))
-    if pooled:
-        edges = []
-        for merged in pool.values():
-            plus, minus = merged["signs"][1], merged["signs"][-1]
-            sign = 0 if not plus and not minus else 1 if plus >= minus else -1  # 0: undetermined in every case
-            edges.append({**merged, "sign": SIGN_TEXT[sign], "sign_value": sign, "ambiguous": bool(plus and minus),
-                          "origins": " ".join(sorted(merged["origins"])), "loops": " ".join(merged["loops"])})
-        loops = {key: " ".join(filter(None, (part[key] for part in pooled_loops)))
-                 for key in ("loop_opened_by", "loop_confidence")}
-        _graph("pooled", sorted(edges, key=lambda e: (e["source"], e["target"])), catalogue, out, loops)
-        graphs = 1
-    out.write("</graphml>\n")
-    return graphs
+            merged["ambiguous"] |= edge["ambiguous"]  # seen with both signs within a case
+    if graph_id is None:  # no case: an empty graph, still one
+        out.write('  <graph id="cases" edgedefault="directed">\n')
+    elif graph_id == "pooled":
+        out.write('  <graph id="pooled" edgedefault="directed">\n')
+        _parts(sorted(_pooled(pool), key=lambda e: (e["source"], e["target"])), catalogue, out, None, "")
+    loops = {key: " ".join(filter(None, (part[key] for part in loop_parts))) for key in ("loop_opened_by", "loop_confidence")}
+    out.write(f'    {_data("loop_opened_by", loops["loop_opened_by"])}{_data("loop_confidence", loops["loop_confidence"])}\n'
+              "  </graph>\n</graphml>\n")  # graph data may follow the nodes: the file streams
+    return cases
+
+
+def _pooled(pool: dict[tuple[str, str], dict]) -> Iterable[dict]:
+    """Each pooled edge's sign (the majority; 0 where undetermined in every case), ambiguous when the
+    cases disagree or any case saw it with both signs."""
+    for merged in pool.values():
+        plus, minus = merged["signs"][1], merged["signs"][-1]
+        sign = 0 if not plus and not minus else 1 if plus >= minus else -1
+        yield {**merged, "sign": SIGN_TEXT[sign], "sign_value": sign,
+               "ambiguous": merged["ambiguous"] or bool(plus and minus),
+               "origins": " ".join(sorted(merged["origins"])), "loops": " ".join(merged["loops"])}
 
 
 XMILE_NS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"

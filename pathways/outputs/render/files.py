@@ -14,6 +14,7 @@ from events.errors import PathwaysError
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.classify import Loop
 from pathways.analysis.patterns import ABSENCE
+from pathways.outputs.manifest import Manifest
 from pathways.outputs.render.diagrams import case_map, loop_diagram, pathway_diagram
 from pathways.outputs.render.engine import layout, render
 from pathways.outputs.render.placement import parse_layout, place
@@ -76,14 +77,20 @@ def map_diagram(transitions: Sequence[tuple[str, str, int]], catalogue: Catalogu
 
 
 def write_diagrams(diagrams: Sequence[tuple[str, graphviz.Digraph]], out: Path, fmt: str, *, force: bool,
-                   progress: Callable[[int], None] | None = None) -> list[Path]:
-    """Render every diagram and write it under `out`; refuses (before writing any) to overwrite without force."""
+                   progress: Callable[[int], None] | None = None, whole: bool = False,
+                   removed: list[Path] | None = None) -> list[Path]:
+    """Render every diagram and write it under `out`; refuses (before writing any) to overwrite without force.
+    `whole`: these are all the diagrams of the folder (`render --all`), so the files an earlier run wrote
+    there and this one does not (a case erased since) are removed, and added to `removed`."""
     paths = [out / f"{stem}.{fmt}" for stem, _ in diagrams]
+    manifest = Manifest(out, "render")
     if not force:
         existing = [path for path in paths if path.exists()]
         if existing:
             raise PathwaysError(f"{existing[0]} exists ({plural(len(existing), 'file')} would be overwritten; use --force)",
                                 field="--out")
+    if whole:
+        manifest.check(paths, force=force)
     rendered = []
     for _, diagram in diagrams:  # all rendered before the folder is made: a failure leaves nothing behind
         rendered.append(render(diagram, fmt))
@@ -97,4 +104,7 @@ def write_diagrams(diagrams: Sequence[tuple[str, graphviz.Digraph]], out: Path, 
         partial = path.with_name(f".{path.name}.partial")
         partial.write_bytes(data)
         os.replace(partial, path)
+    gone = manifest.finish(paths, whole=whole)
+    if removed is not None:
+        removed.extend(gone)
     return paths
