@@ -4,7 +4,7 @@ transitions, agreement."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -69,49 +69,60 @@ def contact_sequence(analysis: CaseAnalysis) -> list[str]:
             for step in analysis.pathway.steps if step.type in ("ContactRecorded", "ContactAbsent")]
 
 
-def only_turned(analyses: Iterable[CaseAnalysis]) -> Iterator[CaseAnalysis]:
-    """Each analysis with only the loops whose polarity turned (the cases, steps and readings kept)."""
-    for analysis in analyses:
-        yield attrs.evolve(analysis, loops=tuple(loop for loop in analysis.loops if loop.turned))
+class Tally:
+    """The cross-case counts folded one case at a time (`add` each analysis, then `result`): a command
+    over every case holds these counters, never every case's analysis."""
 
+    def __init__(self, *, turned_only: bool = False) -> None:
+        self.turned_only = turned_only
+        self.cases = self.loops = self.with_du = 0
+        self.turned: Counter[str] = Counter()
+        self.classes: Counter[str] = Counter()
+        self.grouped: dict[str, defaultdict[str, Counter[str]]] = {
+            name: defaultdict(Counter) for name in ("motive", "cohort", "regime")}
+        self.archetypes: Counter[str] = Counter()
+        self.transitions: Counter[tuple[str, str]] = Counter()
+        self.readings: list[Reading] = []
+        self.unread: list[tuple[str, str]] = []
 
-def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False) -> Summary:
-    """The cross-case counts; with `turned_only`, those of the loops that turned."""
-    if turned_only:
-        analyses = only_turned(analyses)
-    cases = loops = with_du = 0
-    turned: Counter[str] = Counter()
-    classes: Counter[str] = Counter()
-    grouped: dict[str, defaultdict[str, Counter[str]]] = {
-        name: defaultdict(Counter) for name in ("motive", "cohort", "regime")}
-    archetypes: Counter[str] = Counter()
-    transitions: Counter[tuple[str, str]] = Counter()
-    readings: list[Reading] = []
-    unread: list[tuple[str, str]] = []
-    for analysis in analyses:
-        cases += 1
+    def add(self, analysis: CaseAnalysis) -> None:
+        loops = tuple(loop for loop in analysis.loops if loop.turned) if self.turned_only else analysis.loops
+        self.cases += 1
         profile = analysis.pathway.profile
         regimes = {step.ref: step.regime for step in analysis.pathway.steps}
-        for loop in analysis.loops:
-            loops += 1
+        grouped = self.grouped
+        for loop in loops:
+            self.loops += 1
             label = loop_class(loop.polarity, loop.valence, loop.change)
-            classes[label] += 1
+            self.classes[label] += 1
             grouped["motive"][profile.motive or "unknown"][label] += 1
             grouped["cohort"][profile.cohort][label] += 1
             grouped["regime"][regimes.get(loop.closing_event) or "unknown"][label] += 1
-            archetypes.update(loop.archetypes)
+            self.archetypes.update(loop.archetypes)
             if loop.turned:
-                turned[direction(loop.polarity_history)] += 1
-        with_du += any(loop.polarity == "dampening" and loop.valence == "unfavourable" for loop in analysis.loops)
+                self.turned[direction(loop.polarity_history)] += 1
+        self.with_du += any(loop.polarity == "dampening" and loop.valence == "unfavourable" for loop in loops)
         sequence = contact_sequence(analysis)
-        transitions.update(zip(sequence, sequence[1:]))
-        readings.extend(analysis.readings)
+        self.transitions.update(zip(sequence, sequence[1:]))
+        self.readings.extend(analysis.readings)
         covered = {reading.matched for reading in analysis.readings}
-        unread.extend((profile.case, loop.id) for loop in analysis.loops if loop.id not in covered)
-    return Summary(
-        cases, loops, dict(sorted(classes.items())),
-        *({key: dict(sorted(value.items())) for key, value in sorted(grouped[name].items())}
-          for name in ("motive", "cohort", "regime")),
-        with_du, dict(archetypes.most_common()),
-        tuple(sorted(((a, b, n) for (a, b), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1]))),
-        tuple(readings), dict(sorted(turned.items())), turned_only, tuple(unread))
+        self.unread.extend((profile.case, loop.id) for loop in loops if loop.id not in covered)
+
+    def result(self) -> Summary:
+        grouped = self.grouped
+        return Summary(
+            self.cases, self.loops, dict(sorted(self.classes.items())),
+            *({key: dict(sorted(value.items())) for key, value in sorted(grouped[name].items())}
+              for name in ("motive", "cohort", "regime")),
+            self.with_du, dict(self.archetypes.most_common()),
+            tuple(sorted(((a, b, n) for (a, b), n in self.transitions.items()), key=lambda t: (-t[2], t[0], t[1]))),
+            tuple(self.readings), dict(sorted(self.turned.items())), self.turned_only, tuple(self.unread))
+
+
+def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False) -> Summary:
+    """The cross-case counts; with `turned_only`, those of the loops that turned. One pass over
+    `analyses` (an iterator is read once, each case let go after it is counted)."""
+    tally = Tally(turned_only=turned_only)
+    for analysis in analyses:
+        tally.add(analysis)
+    return tally.result()

@@ -18,7 +18,8 @@ from events.rules.catalogue import Catalogue
 from events.errors import PathwaysError
 
 from pathways.analysis.case import CaseAnalysis
-from pathways.analysis.discretion import Discretion
+from pathways.analysis.casekinds import is_vignette
+from pathways.analysis.discretion import Contacts, Discretion
 from pathways.analysis.discretion import Table as TruthTable
 from pathways.analysis.leverage import Leverage
 from pathways.analysis.patterns import Summary
@@ -51,13 +52,26 @@ blockquote { margin: .3rem 0 .3rem 1rem; padding-left: .6rem; border-left: 3px s
 
 
 @attrs.frozen
-class Contents:
-    """What the report shows: the analyses (already pseudonymised where asked) and the cross-case results."""
+class CrossCase:
+    """What the report's cross-case pages show, once every case has gone past."""
 
-    analyses: Sequence[CaseAnalysis]
     summary: Summary
     leverage: Leverage
     discretion: Discretion
+    contacts: Contacts
+    """The contacts the truth table was made of, for the same question over one condition at a time."""
+
+
+@attrs.frozen
+class Contents:
+    """What the report shows: the analyses (already pseudonymised where asked), read once, one at a
+    time; and the cross-case results, folded from them as they go past (`totals`, called after the
+    last)."""
+
+    analyses: Iterable[CaseAnalysis]
+    cases: int
+    """How many analyses there are (a progress bar's total)."""
+    totals: Callable[[], CrossCase]
     catalogue: Catalogue
     head: str
     title: str = "pathways report"
@@ -67,7 +81,8 @@ class Contents:
 
 def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
                  progress: Callable[[int], None] | None = None) -> list[Path]:
-    """Write every page under `out` (refusing to overwrite a report without `force`); the file paths."""
+    """Write every page under `out` (refusing to overwrite a report without `force`); the file paths.
+    Each case's page is written as its analysis comes, and only its row of the index kept."""
     from pathways.outputs.render.files import case_diagrams, map_diagram
 
     index = out / "index.html"
@@ -78,6 +93,7 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
     except OSError as error:
         raise PathwaysError(f"cannot create {out}: {error.strerror}", field="--out") from None
     written = []
+    rows: tuple[list[tuple], list[tuple]] = ([], [])  # the index's rows: study cases, vignettes
     for analysis in contents.analyses:
         figures = []
         for stem, graph in case_diagrams([analysis], "both", contents.catalogue):
@@ -88,15 +104,17 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
             figures.append((stem, _inline(svg)))
         written.append(_write(out / "cases" / f"{analysis.case}.html", _page(
             contents, f"Case {analysis.case}", _case_body(analysis, figures), depth=1)))
+        rows[is_vignette(analysis)].append(_index_row(analysis))
         if progress:
             progress(1)
-    _, graph = map_diagram(contents.summary.transitions, contents.catalogue)
+    cross = contents.totals()
+    _, graph = map_diagram(cross.summary.transitions, contents.catalogue)
     pages = {
-        "index.html": ("Cases", _index_body(contents)),
-        "summary.html": ("Loops across cases", _summary_body(contents.summary)),
-        "discretion.html": ("The street-level question", _discretion_body(contents.discretion, contents.analyses)),
-        "leverage.html": ("Leverage", _leverage_body(contents.leverage)),
-        "map.html": ("Contact kinds across cases", _map_body(contents.summary, _inline(render_svg(graph)))),
+        "index.html": ("Cases", _index_body(cross.summary, *rows)),
+        "summary.html": ("Loops across cases", _summary_body(cross.summary)),
+        "discretion.html": ("The street-level question", _discretion_body(cross.discretion, cross.contacts)),
+        "leverage.html": ("Leverage", _leverage_body(cross.leverage)),
+        "map.html": ("Contact kinds across cases", _map_body(cross.summary, _inline(render_svg(graph)))),
     }
     for name, (title, body) in pages.items():
         written.append(_write(out / name, _page(contents, title, body, depth=0)))
@@ -177,22 +195,23 @@ def _link(href: str, text: str) -> Raw:
     return Raw(f'<a href="{escape(href)}">{escape(text)}</a>')
 
 
-def _index_body(contents: Contents) -> str:
-    def table(analyses: list[CaseAnalysis]) -> str:
-        rows = []
-        for analysis in analyses:
-            profile = analysis.pathway.profile
-            classes = Raw("; ".join(f"{escape(loop.id)} {escape(loop.polarity + _turns(loop))} {_valence(loop.valence)} "
-                                    f"{escape(loop.change)}" for loop in analysis.loops) or "no loop")
-            rows.append((_link(f"cases/{profile.case}.html", profile.case), profile.origin, profile.motive,
-                         profile.arrival, len(analysis.pathway.steps), len(analysis.loops), classes))
+def _index_row(analysis: CaseAnalysis) -> tuple:
+    profile = analysis.pathway.profile
+    classes = Raw("; ".join(f"{escape(loop.id)} {escape(loop.polarity + _turns(loop))} {_valence(loop.valence)} "
+                            f"{escape(loop.change)}" for loop in analysis.loops) or "no loop")
+    return (_link(f"cases/{profile.case}.html", profile.case), profile.origin, profile.motive,
+            profile.arrival, len(analysis.pathway.steps), len(analysis.loops), classes)
+
+
+def _index_body(summary: Summary, cases: Sequence[tuple], vignettes: Sequence[tuple]) -> str:
+    def table(rows: Sequence[tuple]) -> str:
         return _table(("case", "origin", "motive", "arrival", "steps", "loops", "loop classes"), rows,
                       numeric=(4, 5))
 
-    summary = contents.summary
     return (f"<p>{summary.cases} cases, {summary.loops} loops; cases with at least one dampening-unfavourable "
             f"loop: {summary.cases_with_dampening_unfavourable} of {summary.cases} "
-            f"({summary.dampening_unfavourable_share:.0%}).</p>" + index_sections(contents.analyses, table))
+            f"({summary.dampening_unfavourable_share:.0%}).</p>"
+            + index_sections(cases, vignettes, table, unknown_origin=any(row[1] == "XX" for row in cases)))
 
 
 def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> str:
@@ -305,14 +324,14 @@ def _claim(table: TruthTable) -> str:
             f"coverage {coverage}.</p>")
 
 
-def _discretion_body(result: Discretion, analyses: Sequence[CaseAnalysis]) -> str:
+def _discretion_body(result: Discretion, contacts: Contacts) -> str:
     present = ", ".join(f"{name} {value}" for name, value in result.present.items())
     parts = [f"<p>Outcome: going beyond the rules ({escape(' or '.join(result.outcome))}). Present means: "
              f"{escape(present)}. ● present, ○ absent. Sufficient: consistency ≥ {result.cut}. Left out: "
              f"{result.uncoded} contacts without discretion coded, {result.incomplete} missing a condition.</p>",
              _truth_rows(result, result.table), _claim(result.table),
              f"<p>Solution (conservative): {escape(' + '.join(result.solution) or 'none sufficient')}.</p>"]
-    parts.append(one_condition_at_a_time(result, analyses, lambda single: _truth_rows(single, single.table),
+    parts.append(one_condition_at_a_time(result, contacts, lambda single: _truth_rows(single, single.table),
                                          lambda single: _claim(single.table)))
     for role, table in result.by_role.items():
         parts += [f"<h2>Role: {escape(role)}</h2>", _truth_rows(result, table), _claim(table)]

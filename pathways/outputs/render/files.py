@@ -22,12 +22,16 @@ from pathways.outputs.wording import plural
 KINDS = {"pathway": ("pathway",), "loops": ("loops",), "both": ("pathway", "loops")}
 
 
+def check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise PathwaysError(f"unknown kind '{kind}' (use pathway, loops or both)", field="--kind")
+
+
 def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalogue, *, each_loop: bool = False
                   ) -> Iterable[tuple[str, graphviz.Digraph]]:
     """(file stem, diagram) for each case and requested kind; with `each_loop`, one loop diagram per loop
     (CASE-loop-R1, ...) instead of the case's whole diagram."""
-    if kind not in KINDS:
-        raise PathwaysError(f"unknown kind '{kind}' (use pathway, loops or both)", field="--kind")
+    check_kind(kind)
     for analysis in analyses:
         for part in KINDS[kind]:
             if part == "pathway":
