@@ -24,6 +24,7 @@ from pathways.analysis.discretion import Table as TruthTable
 from pathways.analysis.leverage import Leverage
 from pathways.analysis.patterns import Summary
 from pathways.analysis.polarity import history_label
+from pathways.outputs.render.loopstyle import labelled, labelled_note
 from pathways.outputs.report_sections import index_sections, one_condition_at_a_time
 
 STYLE = """
@@ -228,11 +229,13 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]]) -> st
               " ".join(f"{v} {d}" for v, d in step.effects)) for step in analysis.pathway.steps]
     parts += ["<h2>Pathway</h2>", _table(("#", "when", "phase", "regime", "step", "account", "perceived",
                                            "discretion", "effects"), steps, css="wide")]
+    capped = labelled_note(len(labelled(analysis.loops)), len(analysis.loops), analysis.loops_complete)
     for stem, svg in figures:
         kind = "pathway" if stem.endswith("-pathway") else "causal loop diagram"
+        shown = f" It shows {capped}; the list below gives every loop." if capped and kind != "pathway" else ""
         parts.append(f'<figure class="diagram"><div class="scroll"><a href="{escape(stem)}.svg">{svg}</a></div>'
                      f"<figcaption>The {kind} of {escape(analysis.case)} (at its own size; the link opens it "
-                     "alone).</figcaption></figure>")
+                     f"alone).{shown}</figcaption></figure>")
     parts.append("<h2>Loops</h2>")
     if not analysis.loops:
         parts.append("<p>No loop.</p>")

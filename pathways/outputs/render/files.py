@@ -16,6 +16,7 @@ from pathways.analysis.classify import Loop
 from pathways.analysis.patterns import ABSENCE
 from pathways.outputs.render.diagrams import case_map, loop_diagram, pathway_diagram
 from pathways.outputs.render.engine import layout, render
+from pathways.outputs.render.loopstyle import labelled
 from pathways.outputs.render.placement import parse_layout, place
 from pathways.outputs.wording import plural
 
@@ -47,7 +48,7 @@ def loop_figure(analysis: CaseAnalysis, catalogue: Catalogue, only: Loop | None 
     """The loop diagram in two passes: a layout with the labels on springs (so it leaves them room), then
     the signs and labels placed in it by rule, everything else kept where it was."""
     first = parse_layout(layout(loop_diagram(analysis, catalogue, only=only)), keep=lambda name: name.startswith("v_"))
-    loops = [only] if only else analysis.loops
+    loops = [only] if only else labelled(analysis.loops)
     placed = place(first, [(loop.id, [f"v_{v}" for v in loop.variables]) for loop in loops])
     return loop_diagram(analysis, catalogue, placed=placed, only=only)
 
