@@ -139,7 +139,7 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
                                                          engine="neato")
     title = (f"Loop {only.id} of {case}: {only.polarity}, {only.valence}, {only.change}" if only else
              f"Causal loop diagram of {case}: {'at least ' if not analysis.loops_complete else ''}{len(loops):,} "
-             f"loop{'' if len(loops) == 1 else 's'}" + (f" ({note})" if note else ""))
+             f"loop{'' if len(loops) == 1 else 's'}" + (f" (the first {len(shown)} labelled)" if note else ""))
     graph.attr(overlap="prism", splines="curved", sep="+14", fontname=FONT, labelloc="t", outputorder="edgesfirst",
                label=label(title, width=120))
     graph.attr("node", fontname=FONT, fontsize="11", shape="ellipse", style="filled", fillcolor="white")

@@ -44,10 +44,19 @@ def case_diagrams(analyses: Iterable[CaseAnalysis], kind: str, catalogue: Catalo
                 yield f"{analysis.case}-loops", loop_figure(analysis, catalogue)
 
 
+SPRUNG_LINKS = 42
+"""Up to this many links (7 variables linked every way), the first pass pulls each label in on springs;
+beyond, it lays out the variables and arrows alone (Graphviz's curved arrows routed among the springs'
+nodes took minutes at 90 links, seconds without them) and the labels are placed by rule all the same."""
+
+
 def loop_figure(analysis: CaseAnalysis, catalogue: Catalogue, only: Loop | None = None) -> graphviz.Digraph:
     """The loop diagram in two passes: a layout with the labels on springs (so it leaves them room), then
     the signs and labels placed in it by rule, everything else kept where it was."""
-    first = parse_layout(layout(loop_diagram(analysis, catalogue, only=only)), keep=lambda name: name.startswith("v_"))
+    links = len(only.variables) if only else len(analysis.graph.edges)
+    sprung = links <= SPRUNG_LINKS
+    first = parse_layout(layout(loop_diagram(analysis, catalogue, only=only, markers=sprung)),
+                         keep=lambda name: name.startswith("v_"))
     loops = [only] if only else labelled(analysis.loops)
     placed = place(first, [(loop.id, [f"v_{v}" for v in loop.variables]) for loop in loops])
     return loop_diagram(analysis, catalogue, placed=placed, only=only)
