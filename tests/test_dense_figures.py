@@ -41,7 +41,7 @@ def test_a_case_of_few_loops_labels_every_one_and_says_nothing_of_it(cli, tmp_pa
 
 
 def test_a_case_of_more_links_than_springs_draws_every_arrow_and_the_first_labels(cli, tmp_path):
-    dense_case(cli, tmp_path, variables=10)  # 90 links: the first pass lays them out without the labels' springs
+    dense_case(cli, tmp_path, variables=10)  # 90 links: laid out without the labels' springs
     result = cli.runner.invoke(__import__("cli").app, ["render", "dense", "--kind", "loops", "--format", "dot",
                                                        "--out", str(tmp_path / "d"), "--db", str(cli.db)],
                                env={"PATHWAYS_LOOP_BUDGET": "300"})
