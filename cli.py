@@ -1199,12 +1199,16 @@ def report(
     from pathways.outputs.report import write_report
     from pathways.outputs.render.engine import render
 
-    contents = _query(db, queries.report_contents, _settings(reset_years, loop_bound), as_of=as_of, account=account,
-                      by=by, unstitched=unstitched, pseudonymise=pseudonymise)
+    # The cases are read one at a time as the pages are written: the store stays open until the last.
     removed: list[Path] = []
-    with _progress("writing the report", len(contents.analyses) + 5) as advance:
-        pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance,
-                             removed=removed)
+    with _store(db, create=False) as store:
+        with _progress("projecting", store.last_position()) as advance:
+            contents = queries.report_contents(store, _settings(reset_years, loop_bound), as_of=as_of,
+                                               account=account, by=by, unstitched=unstitched,
+                                               pseudonymise=pseudonymise, progress=advance)
+        with _progress("writing the report", contents.cases + 5) as advance:
+            pages = write_report(contents, out, lambda graph: render(graph, "svg"), force=force, progress=advance,
+                                 removed=removed)
     figures = sum(1 for page in pages if page.suffix == ".svg")
     typer.echo(f"wrote {plural(len(pages) - figures, 'page')} and {plural(figures, 'figure')} to {out}/ "
                f"(open {out / 'index.html'})" + _removed(removed))

@@ -3,6 +3,7 @@
     python benchmarks/run.py                    # 2,000 synthetic cases (~50,000 events)
     python benchmarks/run.py --cases 40000      # ~1,000,000 events (minutes)
     python benchmarks/run.py --cases 20 --quick # the smoke test's size
+    python benchmarks/run.py --cases 40000 --memory  # only the cross-case commands' memory, the dense drawing
 
 Ratios hold on a noisy machine where seconds do not. Rows whose peer is missing (no system `dot`,
 no `eventsourcing` installed) say so instead of a figure.
@@ -333,11 +334,12 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def _sampled(code: str, *args: object) -> tuple[float, int]:
+def _sampled(code: str, *args: object, quiet: bool = False) -> tuple[float, int]:
     """Run `code` in a fresh interpreter; its wall time and the peak resident memory of its whole
-    process tree (workers included), sampled every 50 ms, in KiB."""
+    process tree (workers included), sampled every 50 ms, in KiB. `quiet`: its output discarded."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code, *map(str, args)])
+    process = subprocess.Popen([sys.executable, "-c", code, *map(str, args)],
+                               stdout=subprocess.DEVNULL if quiet else None)
     peak_kib = 0
     while process.poll() is None:
         peak_kib = max(peak_kib, _tree_rss_kib(process.pid))
@@ -360,6 +362,78 @@ def bench_memory(db: Path, events: int, table: Table) -> None:
     _, base_kib = _sampled(IDLE, db, HERE.parent)
     table.add(f"peak memory of a rebuild at {events:,} events, workers included (MiB)", f"{peak_kib / 1024:.0f}",
               f"{base_kib / 1024:.0f} the same imports, no work", peak_kib / base_kib, "< 1 GiB")
+
+
+def _dense_case(db: Path, variables: int) -> None:
+    """One case whose variables are linked every way (`variables` * (`variables` - 1) coded links)."""
+    import itertools
+
+    from events.envelope import NewEvent
+
+    keys = [item["key"] for item in json.loads((HERE.parent / "schemas/catalogue/variables.json").read_text())["items"]]
+    extra = [f"v{i}" for i in range(max(0, variables - len(keys)))]
+    names = (keys + extra)[:variables]
+    with EventStore(db) as store:
+        if extra:
+            store.append([NewEvent(stream="catalogue", type="VariableDefined", data={"key": key, "desirability": 1})
+                          for key in extra])
+        store.append([NewEvent(stream="case:dense", type="CaseOpened",
+                               data={"origin": "IR", "motive": "asylum", "arrival": "1995"})]
+                     + [NewEvent(stream="case:dense", type="LinkCoded", data={"from": a, "to": b, "sign": "+"})
+                        for a, b in itertools.permutations(names, 2)])
+        Projector(store).catch_up()
+
+
+def _dot_seconds(db: Path, case: str | None = None) -> tuple[float, int, int]:
+    """Seconds to write a case's loop diagram as DOT (the two passes and the placement; the embedded
+    Graphviz loaded beforehand), and its links and loops."""
+    from pathways.outputs.render import files
+    from pathways.outputs.render.engine import layout, render
+
+    with EventStore(db) as store:
+        projector = Projector(store)
+        analysis = projector.load(case or max(projector.cases()[:50], key=lambda c: len(projector.load(c).loops)))
+        catalogue = store.catalogue()
+    with environment(PATHWAYS_RENDERER="embedded"):
+        import graphviz
+
+        layout(graphviz.Digraph())  # the WebAssembly module compiled, untimed
+        seconds = timed(lambda: [render(diagram, "dot") for _, diagram in
+                                 files.case_diagrams([analysis], "loops", catalogue)])
+    return seconds, len(analysis.graph.edges), len(analysis.loops)
+
+
+def bench_dense_render(db: Path, work: Path, table: Table, *, quick: bool = False) -> None:
+    """A dense case's loop diagram written as DOT (issue 29: 7 variables linked every way, 2,365 loops, took
+    126 s; 30 variables, 870 links, over 300 s), beside the benchmark's case of most loops."""
+    ordinary, links, loops = _dot_seconds(db)
+    for variables in (7,) if quick else (7, 30):
+        dense = work / f"dense-{variables}.db"
+        _dense_case(dense, variables)
+        seconds, dense_links, dense_loops = _dot_seconds(dense, "dense")
+        table.add(f"loop diagram as DOT of a case of {variables} variables linked every way, {dense_links} links, "
+                  f"{dense_loops:,} loops (s)", f"{seconds:.1f}",
+                  f"{ordinary:.2f} a synthetic case of {links} links, {loops} loops", seconds / ordinary, "seconds")
+
+
+COMMAND = _SETUP + "import cli; sys.argv = ['pathways', *sys.argv[3:], '--db', sys.argv[1]]; cli.main()"
+"""A command of the program as a user runs it (`cli.main`), in a process of its own."""
+CROSS_CASE = (("summary --json", ["summary", "--json"]), ("leverage --json", ["leverage", "--json"]),
+              ("report", ["report", "--force", "--out"]))
+
+
+def bench_cross_case_memory(db: Path, work: Path, events: int, table: Table, *, report: bool = True) -> None:
+    """Peak resident memory of the commands that read every case (`summary --json`, `leverage --json`,
+    `report`), each in its own process on caught-up tables, beside a rebuild of the same log measured
+    in the same run (its workers included): the cross-case commands read the cases one at a time.
+    Without `report`, the report is left out (it draws two figures a case: hours at 40,000 cases here)."""
+    _, rebuild_kib = _sampled(REBUILD, db, HERE.parent)
+    for name, args in CROSS_CASE if report else CROSS_CASE[:-1]:
+        if args[-1] == "--out":
+            args = [*args, str(work / "report")]
+        seconds, peak_kib = _sampled(COMMAND, db, HERE.parent, *args, quiet=True)
+        table.add(f"peak memory of `{name}` at {events:,} events ({seconds:,.0f} s) (MiB)", f"{peak_kib / 1024:.0f}",
+                  f"{rebuild_kib / 1024:.0f} a rebuild, workers included", peak_kib / rebuild_kib, "< 1 GiB")
 
 
 def bench_scale(source: Path, work: Path, events: int, table: Table) -> None:
@@ -505,6 +579,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the table (Markdown) here")
     parser.add_argument("--scale", action="store_true",
                         help="only what grows with the log: sealed import, rebuild, catch-up, peak memory")
+    parser.add_argument("--memory", action="store_true",
+                        help="only the peak memory of the commands that read every case (beside a rebuild's) "
+                             "and the drawing of a dense case")
+    parser.add_argument("--no-report", action="store_true",
+                        help="with --memory: leave out the report (two figures drawn a case: hours at 40,000 cases)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pathways-bench-"))
     source = work / "cases.jsonl"
@@ -514,6 +593,17 @@ def main() -> None:
           f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
           file=sys.stderr)
     table = Table()
+    if args.memory:
+        db = work / "memory.db"
+        with EventStore(db) as store:
+            store.import_file(source)
+        bench_cross_case_memory(db, work, events, table, report=not args.no_report)
+        bench_dense_render(db, work, table, quick=args.quick)
+        print(table.markdown())
+        if args.out:
+            args.out.write_text(table.markdown() + "\n")
+        shutil.rmtree(work, ignore_errors=True)
+        return
     if args.scale:
         bench_scale(source, work, events, table)
         print(table.markdown())
@@ -532,6 +622,8 @@ def main() -> None:
     bench_cli_append(db, work, table, 3 if args.quick else 7)
     bench_render(db, table)
     bench_memory(db, events, table)
+    bench_cross_case_memory(db, work, events, table)
+    bench_dense_render(db, work, table, quick=args.quick)
     bench_eventsourcing(source, work, events, table)
     bench_postgres(source, events, table)
     text = table.markdown()

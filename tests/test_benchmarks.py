@@ -14,7 +14,9 @@ def test_benchmark_smoke(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     table = out.read_text()
     for row in ("bulk import", "full rebuild", "ceiling of any rebuild", "catch-up", "loop enumeration",
-                "one append through the CLI", "render a case's two diagrams", "peak memory", "eventsourcing"):
+                "one append through the CLI", "render a case's two diagrams", "peak memory", "eventsourcing",
+                "peak memory of `summary --json`", "peak memory of `leverage --json`", "peak memory of `report`",
+                "loop diagram as DOT of a case of 7 variables linked every way"):
         assert row in table
 
 
@@ -38,6 +40,16 @@ def test_synthetic_data_is_deterministic_and_imports(tmp_path):
         assert report.appended == len(first.getvalue().splitlines())
         Projector(store).rebuild()
         assert store.conn.execute("SELECT count(*) FROM loops").fetchone()[0] > 0
+
+
+def test_benchmark_memory_smoke(tmp_path):
+    out = tmp_path / "memory.md"
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--cases", "20", "--memory",
+                             "--quick", "--no-report", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = out.read_text()
+    assert "peak memory of `summary --json`" in table and "peak memory of `leverage --json`" in table
+    assert "peak memory of `report`" not in table and "2,365 loops" in table
 
 
 def test_benchmark_scale_smoke(tmp_path):

@@ -317,7 +317,7 @@ def test_a_bug_is_one_line_with_its_own_exit_code(cli, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("pathways.analysis.patterns.summarise", broken)
+    monkeypatch.setattr("pathways.analysis.patterns.Tally.result", broken)
     result = cli.run("summary")
     assert result.exit_code == 4
     assert "internal error (a bug in pathways)" in one_line(result) and "--debug" in result.stderr

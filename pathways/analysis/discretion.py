@@ -21,7 +21,6 @@ from typing import Any
 import attrs
 
 from pathways.analysis.case import CaseAnalysis
-from pathways.analysis.pathway import Step
 
 OUTCOME = ("bending", "breaking")
 CUT = 0.8
@@ -79,44 +78,76 @@ class Discretion:
         return {"consistency": table.claim_consistency, "coverage": table.claim_coverage}
 
 
-def discretion(analyses: Iterable[CaseAnalysis], present: Mapping[str, str], *,
-               outcome: Sequence[str] = OUTCOME, cut: float = CUT, min_n: int = MIN_N) -> Discretion:
-    """The truth table of the contacts in `analyses` over the conditions of `present` (condition ->
-    the value that counts as present, in the order to show them)."""
-    conditions = tuple(present)
-    units: list[tuple[Step, tuple[int, ...]]] = []
-    uncoded = incomplete = 0
-    for analysis in analyses:
+@attrs.frozen
+class Unit:
+    """A contact with discretion coded, as the truth table needs it (not the whole step)."""
+
+    ref: str
+    role: str | None
+    discretion: str
+    conditions: tuple[tuple[str, str], ...]
+
+
+class Contacts:
+    """The contacts of many cases folded one case at a time (`add` each analysis), kept as units: the
+    truth table over any conditions is then made from them (`table`), with no case's analysis kept."""
+
+    def __init__(self) -> None:
+        self.units: list[Unit] = []
+        self.uncoded = 0
+
+    def add(self, analysis: CaseAnalysis) -> None:
         for step in analysis.pathway.steps:
             if step.type != "ContactRecorded":
                 continue
             if step.discretion is None:
-                uncoded += 1
-                continue
-            coded = dict(step.conditions)
+                self.uncoded += 1
+            else:
+                self.units.append(Unit(step.ref, step.role, step.discretion, step.conditions))
+
+    def table(self, present: Mapping[str, str], *, outcome: Sequence[str] = OUTCOME, cut: float = CUT,
+              min_n: int = MIN_N) -> Discretion:
+        """The truth table over the conditions of `present` (condition -> the value that counts as
+        present, in the order to show them)."""
+        conditions = tuple(present)
+        units: list[tuple[Unit, tuple[int, ...]]] = []
+        incomplete = 0
+        for unit in self.units:
+            coded = dict(unit.conditions)
             if any(name not in coded for name in conditions):
                 incomplete += 1
                 continue
-            units.append((step, tuple(int(coded[name] == present[name]) for name in conditions)))
-    outcome = tuple(outcome)
-    table = _table(units, outcome, cut, min_n)
-    roles = sorted({step.role or NO_ROLE for step, _ in units})
-    by_role = {role: _table([(s, c) for s, c in units if (s.role or NO_ROLE) == role], outcome, cut, min_n)
-               for role in roles}
-    solution = tuple(term(implicant, conditions)
-                     for implicant in minimise({row.config for row in table.rows if row.sufficient}))
-    return Discretion(outcome, conditions, dict(present), cut, table, uncoded, incomplete, solution, by_role)
+            units.append((unit, tuple(int(coded[name] == present[name]) for name in conditions)))
+        outcome = tuple(outcome)
+        table = _table(units, outcome, cut, min_n)
+        roles = sorted({unit.role or NO_ROLE for unit, _ in units})
+        by_role = {role: _table([(u, c) for u, c in units if (u.role or NO_ROLE) == role], outcome, cut, min_n)
+                   for role in roles}
+        solution = tuple(term(implicant, conditions)
+                         for implicant in minimise({row.config for row in table.rows if row.sufficient}))
+        return Discretion(outcome, conditions, dict(present), cut, table, self.uncoded, incomplete, solution,
+                          by_role)
 
 
-def _table(units: Sequence[tuple[Step, tuple[int, ...]]], outcome: Sequence[str], cut: float, min_n: int) -> Table:
-    grouped: dict[tuple[int, ...], list[Step]] = {}
-    for step, config in units:
-        grouped.setdefault(config, []).append(step)
+def discretion(analyses: Iterable[CaseAnalysis], present: Mapping[str, str], *,
+               outcome: Sequence[str] = OUTCOME, cut: float = CUT, min_n: int = MIN_N) -> Discretion:
+    """The truth table of the contacts in `analyses` over the conditions of `present` (condition ->
+    the value that counts as present, in the order to show them). One pass over `analyses`."""
+    contacts = Contacts()
+    for analysis in analyses:
+        contacts.add(analysis)
+    return contacts.table(present, outcome=outcome, cut=cut, min_n=min_n)
+
+
+def _table(units: Sequence[tuple[Unit, tuple[int, ...]]], outcome: Sequence[str], cut: float, min_n: int) -> Table:
+    grouped: dict[tuple[int, ...], list[Unit]] = {}
+    for unit, config in units:
+        grouped.setdefault(config, []).append(unit)
     rows = []
-    for config, steps in grouped.items():
-        k = sum(step.discretion in outcome for step in steps)
-        rows.append(Row(config, len(steps), k, tuple(step.ref for step in steps),
-                        k / len(steps) >= cut and len(steps) >= min_n))
+    for config, members in grouped.items():
+        k = sum(unit.discretion in outcome for unit in members)
+        rows.append(Row(config, len(members), k, tuple(unit.ref for unit in members),
+                        k / len(members) >= cut and len(members) >= min_n))
     rows.sort(key=lambda row: (-row.consistency, -row.contacts, tuple(-bit for bit in row.config)))
     claim = next((row for row in rows if all(row.config)), None)
     with_outcome = sum(row.outcome for row in rows)

@@ -11,7 +11,7 @@ import attrs
 
 from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.causal import CONFIDENCE, rank
-from pathways.analysis.patterns import ABSENCE, only_turned, only_unstitched
+from pathways.analysis.patterns import ABSENCE, kept_loops
 
 TOP = 5
 """How many rows `summary` shows of each ranking."""
@@ -54,28 +54,26 @@ def check_confidence(value: str | None) -> None:
         raise InvalidEvent(f"'{value}' is not one of: {', '.join(CONFIDENCE)}", field="--min-confidence")
 
 
-def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None, *,
-             turned_only: bool = False, unstitched_only: bool = False) -> Leverage:
-    """Rank variables and contact kinds by the loops they sit on (and opened), unfavourable first.
+class Ranking:
+    """The leverage ranking folded one case at a time (`add` each analysis, then `result`): counters
+    only, no case kept (a variable's cases are counted as each case is added)."""
 
-    A kind (with its actor) sits on a loop when one of the loop's evidence events is a contact of
-    that kind by that actor (an absence counts as `no-contact`); it opened the loop when the loop's
-    `opened_by` is such a contact. With `min_confidence`, loops resting on a weaker coded link are
-    left out; with `turned_only`, every loop whose polarity never turned."""
-    check_confidence(min_confidence)
-    if turned_only:
-        analyses = only_turned(analyses)
-    if unstitched_only:  # the loops one account tells whole
-        analyses = only_unstitched(analyses)
-    floor = CONFIDENCE.index(min_confidence) if min_confidence else 0
-    variables: dict[str, dict[str, Any]] = defaultdict(lambda: {"loops": 0, "unfavourable": 0, "favourable": 0,
-                                                                 "cases": set()})
-    kinds: dict[tuple[str, str | None], dict[str, int]] = defaultdict(
-        lambda: {"loops": 0, "unfavourable": 0, "opened": 0, "opened_unfavourable": 0})
-    for analysis in analyses:
+    def __init__(self, min_confidence: str | None = None, *, turned_only: bool = False,
+                 unstitched_only: bool = False) -> None:
+        check_confidence(min_confidence)
+        self.turned_only, self.unstitched_only = turned_only, unstitched_only
+        self.floor = CONFIDENCE.index(min_confidence) if min_confidence else 0
+        self.variables: dict[str, dict[str, int]] = defaultdict(
+            lambda: {"loops": 0, "unfavourable": 0, "favourable": 0, "cases": 0})
+        self.kinds: dict[tuple[str, str | None], dict[str, int]] = defaultdict(
+            lambda: {"loops": 0, "unfavourable": 0, "opened": 0, "opened_unfavourable": 0})
+
+    def add(self, analysis: CaseAnalysis) -> None:
         steps = {step.ref: step for step in analysis.pathway.steps}
-        for loop in analysis.loops:
-            if rank(loop.confidence) < floor:
+        seen: set[str] = set()  # the variables this case has counted already
+        variables, kinds = self.variables, self.kinds
+        for loop in kept_loops(analysis, turned_only=self.turned_only, unstitched_only=self.unstitched_only):
+            if rank(loop.confidence) < self.floor:
                 continue
             unfavourable = loop.valence == "unfavourable"
             for variable in loop.variables:
@@ -83,7 +81,9 @@ def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None
                 row["loops"] += 1
                 row["unfavourable"] += unfavourable
                 row["favourable"] += loop.valence == "favourable"
-                row["cases"].add(analysis.case)
+                if variable not in seen:
+                    seen.add(variable)
+                    row["cases"] += 1
             on = {_kind(steps[ref]) for ref in loop.evidence if ref in steps and _kind(steps[ref])}
             for key in on:
                 kinds[key]["loops"] += 1
@@ -92,13 +92,28 @@ def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None
             if opener:
                 kinds[opener]["opened"] += 1
                 kinds[opener]["opened_unfavourable"] += unfavourable
-    ranked_variables = sorted(
-        (VariableLeverage(name, row["loops"], row["unfavourable"], row["favourable"], len(row["cases"]))
-         for name, row in variables.items()),
-        key=lambda row: (-row.unfavourable, -row.loops, row.variable))
-    ranked_kinds = sorted((KindLeverage(kind, actor, **row) for (kind, actor), row in kinds.items()),
-                          key=lambda row: (-row.unfavourable, -row.loops, row.kind, row.actor or ""))
-    return Leverage(tuple(ranked_variables), tuple(ranked_kinds))
+
+    def result(self) -> Leverage:
+        ranked_variables = sorted((VariableLeverage(name, **row) for name, row in self.variables.items()),
+                                  key=lambda row: (-row.unfavourable, -row.loops, row.variable))
+        ranked_kinds = sorted((KindLeverage(kind, actor, **row) for (kind, actor), row in self.kinds.items()),
+                              key=lambda row: (-row.unfavourable, -row.loops, row.kind, row.actor or ""))
+        return Leverage(tuple(ranked_variables), tuple(ranked_kinds))
+
+
+def leverage(analyses: Iterable[CaseAnalysis], min_confidence: str | None = None, *,
+             turned_only: bool = False, unstitched_only: bool = False) -> Leverage:
+    """Rank variables and contact kinds by the loops they sit on (and opened), unfavourable first.
+
+    A kind (with its actor) sits on a loop when one of the loop's evidence events is a contact of
+    that kind by that actor (an absence counts as `no-contact`); it opened the loop when the loop's
+    `opened_by` is such a contact. With `min_confidence`, loops resting on a weaker coded link are
+    left out; with `turned_only`, every loop whose polarity never turned; with `unstitched_only`, every
+    loop no single account tells whole. One pass over `analyses`."""
+    ranking = Ranking(min_confidence, turned_only=turned_only, unstitched_only=unstitched_only)
+    for analysis in analyses:
+        ranking.add(analysis)
+    return ranking.result()
 
 
 def _kind(step) -> tuple[str, str | None] | None:

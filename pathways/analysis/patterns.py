@@ -4,7 +4,7 @@ transitions, agreement."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -75,61 +75,71 @@ def contact_sequence(analysis: CaseAnalysis) -> list[str]:
             for step in analysis.pathway.steps if step.type in ("ContactRecorded", "ContactAbsent")]
 
 
-def only_turned(analyses: Iterable[CaseAnalysis]) -> Iterator[CaseAnalysis]:
-    """Each analysis with only the loops whose polarity turned (the cases, steps and readings kept)."""
-    for analysis in analyses:
-        yield attrs.evolve(analysis, loops=tuple(loop for loop in analysis.loops if loop.turned))
+class Tally:
+    """The cross-case counts folded one case at a time (`add` each analysis, then `result`): a command
+    over every case holds these counters, never every case's analysis."""
+
+    def __init__(self, *, turned_only: bool = False, unstitched_only: bool = False) -> None:
+        self.turned_only, self.unstitched_only = turned_only, unstitched_only
+        self.cases = self.loops = self.with_du = self.several_coders = 0
+        self.turned: Counter[str] = Counter()
+        self.classes: Counter[str] = Counter()
+        self.grouped: dict[str, defaultdict[str, Counter[str]]] = {
+            name: defaultdict(Counter) for name in ("motive", "cohort", "regime")}
+        self.archetypes: Counter[str] = Counter()
+        self.transitions: Counter[tuple[str, str]] = Counter()
+        self.readings: list[Reading] = []
+        self.unread: list[tuple[str, str]] = []
+
+    def add(self, analysis: CaseAnalysis) -> None:
+        loops = kept_loops(analysis, turned_only=self.turned_only, unstitched_only=self.unstitched_only)
+        self.cases += 1
+        self.several_coders += len(coders_of(analysis.pathway.steps)) > 1
+        profile = analysis.pathway.profile
+        regimes = {step.ref: step.regime for step in analysis.pathway.steps}
+        grouped = self.grouped
+        for loop in loops:
+            self.loops += 1
+            label = loop_class(loop.polarity, loop.valence, loop.change)
+            self.classes[label] += 1
+            grouped["motive"][profile.motive or "unknown"][label] += 1
+            grouped["cohort"][profile.cohort][label] += 1
+            grouped["regime"][regimes.get(loop.closing_event) or "unknown"][label] += 1
+            self.archetypes.update(loop.archetypes)
+            if loop.turned:
+                self.turned[direction(loop.polarity_history)] += 1
+        self.with_du += any(loop.polarity == "dampening" and loop.valence == "unfavourable" for loop in loops)
+        sequence = contact_sequence(analysis)
+        self.transitions.update(zip(sequence, sequence[1:]))
+        self.readings.extend(analysis.readings)
+        covered = {reading.matched for reading in analysis.readings}
+        self.unread.extend((profile.case, loop.id) for loop in loops if loop.id not in covered)
+
+    def result(self) -> Summary:
+        grouped = self.grouped
+        return Summary(
+            self.cases, self.loops, dict(sorted(self.classes.items())),
+            *({key: dict(sorted(value.items())) for key, value in sorted(grouped[name].items())}
+              for name in ("motive", "cohort", "regime")),
+            self.with_du, dict(self.archetypes.most_common()),
+            tuple(sorted(((a, b, n) for (a, b), n in self.transitions.items()), key=lambda t: (-t[2], t[0], t[1]))),
+            tuple(self.readings), dict(sorted(self.turned.items())), self.turned_only, tuple(self.unread),
+            self.unstitched_only, self.several_coders)
 
 
-def only_unstitched(analyses: Iterable[CaseAnalysis]) -> Iterator[CaseAnalysis]:
-    """Each analysis with only the loops one account tells whole (the cases, steps and readings kept)."""
-    for analysis in analyses:
-        yield attrs.evolve(analysis, loops=tuple(loop for loop in analysis.loops if not loop.stitched))
+def kept_loops(analysis: CaseAnalysis, *, turned_only: bool = False, unstitched_only: bool = False) -> tuple:
+    """The case's loops a cross-case count takes: with `turned_only` those that turned, with
+    `unstitched_only` those one account tells whole."""
+    return tuple(loop for loop in analysis.loops
+                 if (loop.turned or not turned_only) and not (unstitched_only and loop.stitched))
 
 
 def summarise(analyses: Iterable[CaseAnalysis], *, turned_only: bool = False,
               unstitched_only: bool = False) -> Summary:
     """The cross-case counts; with `turned_only`, those of the loops that turned; with `unstitched_only`,
-    those of the loops one account tells whole."""
-    if turned_only:
-        analyses = only_turned(analyses)
-    if unstitched_only:
-        analyses = only_unstitched(analyses)
-    cases = loops = with_du = 0
-    turned: Counter[str] = Counter()
-    classes: Counter[str] = Counter()
-    grouped: dict[str, defaultdict[str, Counter[str]]] = {
-        name: defaultdict(Counter) for name in ("motive", "cohort", "regime")}
-    archetypes: Counter[str] = Counter()
-    transitions: Counter[tuple[str, str]] = Counter()
-    readings: list[Reading] = []
-    unread: list[tuple[str, str]] = []
-    several = 0
+    those of the loops one account tells whole. One pass over `analyses` (an iterator is read once,
+    each case let go after it is counted)."""
+    tally = Tally(turned_only=turned_only, unstitched_only=unstitched_only)
     for analysis in analyses:
-        cases += 1
-        several += len(coders_of(analysis.pathway.steps)) > 1
-        profile = analysis.pathway.profile
-        regimes = {step.ref: step.regime for step in analysis.pathway.steps}
-        for loop in analysis.loops:
-            loops += 1
-            label = loop_class(loop.polarity, loop.valence, loop.change)
-            classes[label] += 1
-            grouped["motive"][profile.motive or "unknown"][label] += 1
-            grouped["cohort"][profile.cohort][label] += 1
-            grouped["regime"][regimes.get(loop.closing_event) or "unknown"][label] += 1
-            archetypes.update(loop.archetypes)
-            if loop.turned:
-                turned[direction(loop.polarity_history)] += 1
-        with_du += any(loop.polarity == "dampening" and loop.valence == "unfavourable" for loop in analysis.loops)
-        sequence = contact_sequence(analysis)
-        transitions.update(zip(sequence, sequence[1:]))
-        readings.extend(analysis.readings)
-        covered = {reading.matched for reading in analysis.readings}
-        unread.extend((profile.case, loop.id) for loop in analysis.loops if loop.id not in covered)
-    return Summary(
-        cases, loops, dict(sorted(classes.items())),
-        *({key: dict(sorted(value.items())) for key, value in sorted(grouped[name].items())}
-          for name in ("motive", "cohort", "regime")),
-        with_du, dict(archetypes.most_common()),
-        tuple(sorted(((a, b, n) for (a, b), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1]))),
-        tuple(readings), dict(sorted(turned.items())), turned_only, tuple(unread), unstitched_only, several)
+        tally.add(analysis)
+    return tally.result()

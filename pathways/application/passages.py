@@ -3,8 +3,6 @@ read from the log (the read model holds no transcript), for `show --context` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from events.envelope import case_stream
 from events.rules.corrections import corrected
 from events.store import EventStore
@@ -19,15 +17,15 @@ def case_passages(store: EventStore, case: str) -> dict[str, Passage]:
     return passages(live)
 
 
-def all_passages(store: EventStore, cases: Iterable[str]) -> dict[str, dict[str, Passage]]:
-    """`case_passages` of each of these cases that keeps a transcript, by case (the others are not read)."""
-    keeping = set(store.streams_holding(TYPE))
-    found = {}
-    for case in cases:
-        if case_stream(case) not in keeping:
-            continue
-        live, _ = corrected(list(store.read(streams=[case_stream(case)], live=True)))
-        kept = passages(live)
-        if kept:
-            found[case] = kept
-    return found
+class KeptPassages:
+    """`case_passages` read a case at a time, as the report writes its page (`.get(case, default)`):
+    a report over every case holds one case's transcripts, not all of them."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store, self.keeping = store, set(store.streams_holding(TYPE))
+
+    def get(self, case: str, default: dict | None = None) -> dict[str, Passage] | None:
+        if case_stream(case) not in self.keeping:
+            return default
+        live, _ = corrected(list(self.store.read(streams=[case_stream(case)], live=True)))
+        return passages(live) or default

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
 
 import attrs
 
@@ -74,17 +75,43 @@ def analyses(store: EventStore, settings: Settings, *, case: str | None = None, 
              coders: frozenset[str] | None = None,
              progress: Callable[[int], None] | None = None) -> list[CaseAnalysis]:
     """One case's analysis (or every case's), from the caught-up tables, or computed in memory at a
-    past point or from some accounts or coders only."""
+    past point or from some accounts or coders only. A list: for one case, or a command that shows
+    every case; cross-case counts read `each_analysis` instead."""
+    found = list(each_analysis(store, settings, case=case, as_of=as_of, recorded_before=recorded_before,
+                               accounts=accounts, coders=coders, progress=progress))
+    if case is not None and not found:
+        raise UnknownCase(f"case '{case}' was not recorded before {recorded_before}", field="CASE")
+    return found
+
+
+def each_analysis(store: EventStore, settings: Settings, *, case: str | None = None, as_of: str | None = None,
+                  recorded_before: str | None = None, accounts: frozenset[str] | None = None,
+                  coders: frozenset[str] | None = None,
+                  progress: Callable[[int], None] | None = None) -> Iterator[CaseAnalysis]:
+    """The analyses of `analyses`, one at a time, in case order: read from the tables in chunks (or
+    computed), each let go once the caller moves on, so a pass over every case holds one case's
+    analysis (and a chunk of rows), not all of them. The options are checked now; the tables are
+    caught up at the first case asked for (`first` does it at once)."""
     as_of, recorded_before = check_point(as_of, recorded_before)
     if case is not None:
         store.require_case(case, field="CASE")
     if as_of is not None or recorded_before is not None or accounts is not None or coders is not None:
-        found = list(time_travel(store, settings, cases=[case] if case else None, as_of=as_of,
-                                 recorded_before=recorded_before, accounts=accounts, coders=coders))
-        if case is not None and not found:
-            raise UnknownCase(f"case '{case}' was not recorded before {recorded_before}", field="CASE")
-        return found
-    return list(Projector(store, settings).current(case, progress))
+        return time_travel(store, settings, cases=[case] if case else None, as_of=as_of,
+                           recorded_before=recorded_before, accounts=accounts, coders=coders)
+    return Projector(store, settings).current(case, progress)
+
+
+def first(found: Iterator[CaseAnalysis]) -> Iterator[CaseAnalysis]:
+    """`found` with its first analysis computed now (the catch-up done, under the caller's progress
+    bar), the rest still one at a time."""
+    head = next(found, None)
+    return found if head is None else chain([head], found)
+
+
+def case_count(store: EventStore) -> int:
+    """How many cases the log holds that are not erased (a progress bar's total)."""
+    erased = store.forgotten()
+    return sum(1 for case in store.cases() if case not in erased)
 
 
 @attrs.frozen

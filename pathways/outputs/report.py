@@ -19,11 +19,13 @@ from events.rules.catalogue import Catalogue
 from events.errors import PathwaysError
 
 from pathways.analysis.case import CaseAnalysis
-from pathways.analysis.discretion import Discretion
+from pathways.analysis.casekinds import is_vignette
+from pathways.analysis.discretion import Contacts, Discretion
 from pathways.analysis.discretion import Table as TruthTable
 from pathways.analysis.leverage import Leverage
 from pathways.analysis.patterns import Summary
 from pathways.analysis.polarity import history_label
+from pathways.outputs.render.loopstyle import labelled, labelled_note
 from pathways.outputs.report_passages import in_paragraphs, quoted
 from pathways.outputs.report_sections import (agreement_body, index_sections, one_condition_at_a_time,
                                               several_coders_note, told_by)
@@ -57,13 +59,26 @@ figure.pathway svg { max-width: 100%; } figure.pathway .narrow { display: none; 
 
 
 @attrs.frozen
-class Contents:
-    """What the report shows: the analyses (already pseudonymised where asked) and the cross-case results."""
+class CrossCase:
+    """What the report's cross-case pages show, once every case has gone past."""
 
-    analyses: Sequence[CaseAnalysis]
     summary: Summary
     leverage: Leverage
     discretion: Discretion
+    contacts: Contacts
+    """The contacts the truth table was made of, for the same question over one condition at a time."""
+
+
+@attrs.frozen
+class Contents:
+    """What the report shows: the analyses (already pseudonymised where asked), read once, one at a
+    time; and the cross-case results, folded from them as they go past (`totals`, called after the
+    last)."""
+
+    analyses: Iterable[CaseAnalysis]
+    cases: int
+    """How many analyses there are (a progress bar's total)."""
+    totals: Callable[[], CrossCase]
     catalogue: Catalogue
     head: str | None
     """The log head the report was made from; None when pseudonymised (a hash ties a page to the log)."""
@@ -86,8 +101,9 @@ def _made_from(head: str | None) -> str:
 def write_report(contents: Contents, out: Path, render_svg: Callable[[object], bytes], *, force: bool = False,
                  progress: Callable[[int], None] | None = None, removed: list[Path] | None = None) -> list[Path]:
     """Write every page under `out` (refusing to overwrite a report without `force`); the file paths.
-    The folder is the report's: the files an earlier report wrote there and this one does not (the
-    pages and figures of a case erased since) are removed, and added to `removed`."""
+    Each case's page is written as its analysis comes, and only its row of the index kept. The folder
+    is the report's: the files an earlier report wrote there and this one does not (the pages and
+    figures of a case erased since) are removed, and added to `removed`."""
     from pathways.outputs.manifest import Manifest
     from pathways.outputs.render.files import case_diagrams, map_diagram, report_pathways
 
@@ -101,6 +117,7 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
     except OSError as error:
         raise PathwaysError(f"cannot create {out}: {error.strerror}", field="--out") from None
     written = []
+    rows: tuple[list[tuple], list[tuple]] = ([], [])  # the index's rows: study cases, vignettes
     for analysis in contents.analyses:
         wide, narrow = report_pathways(analysis, contents.catalogue, render_svg)
         stem = f"{analysis.case}-pathway"
@@ -115,15 +132,17 @@ def write_report(contents: Contents, out: Path, render_svg: Callable[[object], b
         written.append(_write(out / "cases" / f"{analysis.case}.html", _page(
             contents, f"Case {analysis.case}", _case_body(analysis, figures, contents.passages.get(analysis.case, {})),
             depth=1)))
+        rows[is_vignette(analysis)].append(_index_row(analysis))
         if progress:
             progress(1)
-    _, graph = map_diagram(contents.summary.transitions, contents.catalogue)
+    cross = contents.totals()
+    _, graph = map_diagram(cross.summary.transitions, contents.catalogue)
     pages = {
-        "index.html": ("Cases", _index_body(contents)),
-        "summary.html": ("Loops across cases", _summary_body(contents.summary)),
-        "discretion.html": ("The street-level question", _discretion_body(contents.discretion, contents.analyses)),
-        "leverage.html": ("Leverage", _leverage_body(contents.leverage)),
-        "map.html": ("Contact kinds across cases", _map_body(contents.summary, _inline(render_svg(graph)))),
+        "index.html": ("Cases", _index_body(cross.summary, *rows)),
+        "summary.html": ("Loops across cases", _summary_body(cross.summary)),
+        "discretion.html": ("The street-level question", _discretion_body(cross.discretion, cross.contacts)),
+        "leverage.html": ("Leverage", _leverage_body(cross.leverage)),
+        "map.html": ("Contact kinds across cases", _map_body(cross.summary, _inline(render_svg(graph)))),
     }
     if contents.agreements:
         pages["agreement.html"] = ("Agreement between coders", agreement_body(contents.agreements))
@@ -218,23 +237,23 @@ def _link(href: str, text: str) -> Raw:
     return Raw(f'<a href="{escape(href)}">{escape(text)}</a>')
 
 
-def _index_body(contents: Contents) -> str:
-    def table(analyses: list[CaseAnalysis]) -> str:
-        rows = []
-        for analysis in analyses:
-            profile = analysis.pathway.profile
-            classes = Raw("; ".join(f"{escape(loop.id)} {escape(loop.polarity + _turns(loop))} {_valence(loop.valence)} "
-                                    f"{escape(loop.change)}" for loop in analysis.loops) or "no loop")
-            rows.append((_link(f"cases/{profile.case}.html", profile.case), profile.origin, profile.motive,
-                         profile.arrival, len(analysis.pathway.steps), len(analysis.loops), classes))
+def _index_row(analysis: CaseAnalysis) -> tuple:
+    profile = analysis.pathway.profile
+    classes = Raw("; ".join(f"{escape(loop.id)} {escape(loop.polarity + _turns(loop))} {_valence(loop.valence)} "
+                            f"{escape(loop.change)}" for loop in analysis.loops) or "no loop")
+    return (_link(f"cases/{profile.case}.html", profile.case), profile.origin, profile.motive,
+            profile.arrival, len(analysis.pathway.steps), len(analysis.loops), classes)
+
+
+def _index_body(summary: Summary, cases: Sequence[tuple], vignettes: Sequence[tuple]) -> str:
+    def table(rows: Sequence[tuple]) -> str:
         return _table(("case", "origin", "motive", "arrival", "steps", "loops", "loop classes"), rows,
                       numeric=(4, 5))
 
-    summary = contents.summary
     return (f"<p>{summary.cases} cases, {summary.loops} loops; cases with at least one dampening-unfavourable "
             f"loop: {summary.cases_with_dampening_unfavourable} of {summary.cases} "
             f"({summary.dampening_unfavourable_share:.0%}).</p>" + several_coders_note(summary.several_coders)
-            + index_sections(contents.analyses, table))
+            + index_sections(cases, vignettes, table, unknown_origin=any(row[1] == "XX" for row in cases)))
 
 
 def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]],
@@ -252,14 +271,16 @@ def _case_body(analysis: CaseAnalysis, figures: Sequence[tuple[str, str]],
               " ".join(f"{v} {d}" for v, d in step.effects)) for step in analysis.pathway.steps]
     parts += ["<h2>Pathway</h2>", _table(("#", "when", "phase", "regime", "step", "account", "perceived",
                                            "discretion", "effects"), steps, css="wide")]
+    capped = labelled_note(len(labelled(analysis.loops)), len(analysis.loops), analysis.loops_complete)
     for stem, svg in figures:
         if stem.endswith("-pathway"):
             parts.append(f'<figure class="diagram pathway">{svg}<figcaption>The pathway of {escape(analysis.case)} '
                          "in rows (the link opens it alone).</figcaption></figure>")
             continue
+        shown = f" It shows {capped}; the list below gives every loop." if capped else ""
         parts.append(f'<figure class="diagram"><div class="scroll"><a href="{escape(stem)}.svg">{svg}</a></div>'
                      f"<figcaption>The causal loop diagram of {escape(analysis.case)} (at its own size; the link "
-                     "opens it alone).</figcaption></figure>")
+                     f"opens it alone).{shown}</figcaption></figure>")
     parts.append("<h2>Loops</h2>")
     if not analysis.loops:
         parts.append("<p>No loop.</p>")
@@ -355,14 +376,14 @@ def _claim(table: TruthTable) -> str:
             f"coverage {coverage}.</p>")
 
 
-def _discretion_body(result: Discretion, analyses: Sequence[CaseAnalysis]) -> str:
+def _discretion_body(result: Discretion, contacts: Contacts) -> str:
     present = ", ".join(f"{name} {value}" for name, value in result.present.items())
     parts = [f"<p>Outcome: going beyond the rules ({escape(' or '.join(result.outcome))}). Present means: "
              f"{escape(present)}. ● present, ○ absent. Sufficient: consistency ≥ {result.cut}. Left out: "
              f"{result.uncoded} contacts without discretion coded, {result.incomplete} missing a condition.</p>",
              _truth_rows(result, result.table), _claim(result.table),
              f"<p>Solution (conservative): {escape(' + '.join(result.solution) or 'none sufficient')}.</p>"]
-    parts.append(one_condition_at_a_time(result, analyses, lambda single: _truth_rows(single, single.table),
+    parts.append(one_condition_at_a_time(result, contacts, lambda single: _truth_rows(single, single.table),
                                          lambda single: _claim(single.table)))
     for role, table in result.by_role.items():
         parts += [f"<h2>Role: {escape(role)}</h2>", _truth_rows(result, table), _claim(table)]

@@ -6,27 +6,26 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
-from pathways.analysis.case import CaseAnalysis
-from pathways.analysis.casekinds import split_cases
-from pathways.analysis.discretion import Discretion
-from pathways.analysis.discretion import discretion as truth_table
 from pathways.analysis.agreement import Agreement, CaseAgreement, Comparison, verdict
+from pathways.analysis.discretion import Contacts, Discretion
 
-def index_sections(analyses: Sequence[CaseAnalysis], table: Callable[[list[CaseAnalysis]], str]) -> str:
-    """Study cases first, then the vignettes, each under its own heading; `table` draws one group."""
-    cases, vignettes = split_cases(analyses)
+
+def index_sections(cases: Sequence[tuple], vignettes: Sequence[tuple], table: Callable[[Sequence[tuple]], str], *,
+                   unknown_origin: bool) -> str:
+    """Study cases first, then the vignettes, each under its own heading; `table` draws one group's rows;
+    `unknown_origin`: a study case's origin is XX."""
     parts = [f"<h2>Study cases ({len(cases)})</h2>", table(cases) if cases else "<p>None.</p>"]
     if vignettes:
         parts += [f"<h2>Street-level vignettes ({len(vignettes)})</h2>",
                   "<p>Each is one client in a street-level bureaucrat's account: a contact and the discretion "
                   "the bureaucrat used, with no pathway before or after it, so no loop. Origin XX means the "
                   "source does not give one.</p>", table(vignettes)]
-    elif any(a.pathway.profile.origin == "XX" for a in cases):
+    elif unknown_origin:
         parts.append("<p>Origin XX means the source does not give one.</p>")
     return "\n".join(parts)
 
 
-def one_condition_at_a_time(result: Discretion, analyses: Sequence[CaseAnalysis],
+def one_condition_at_a_time(result: Discretion, contacts: Contacts,
                             rows: Callable[[Discretion], str], claim: Callable[[Discretion], str]) -> str:
     """When no contact states every condition, the same question over each condition alone, with why."""
     if sum(row.contacts for row in result.table.rows):
@@ -36,7 +35,7 @@ def one_condition_at_a_time(result: Discretion, analyses: Sequence[CaseAnalysis]
              "rarely state every condition for one story; here is the same question over each condition alone "
              "(<code>pathways discretion --conditions NAME</code>).</p>"]
     for name in result.conditions:
-        single = truth_table(analyses, {name: result.present[name]}, outcome=result.outcome, cut=result.cut)
+        single = contacts.table({name: result.present[name]}, outcome=result.outcome, cut=result.cut)
         counted = sum(row.contacts for row in single.table.rows)
         parts += [f"<h3>{escape(name)} {escape(result.present[name])}: {counted} "
                   f"contact{'' if counted == 1 else 's'}</h3>", rows(single), claim(single),

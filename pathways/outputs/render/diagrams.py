@@ -16,8 +16,8 @@ from pathways.analysis.pathway import PHASES
 from pathways.analysis.polarity import history_label, history_text, sign_history_text, sign_turns_label
 from pathways.outputs.render.engine import Positioned, joined, label
 from pathways.outputs.render.pathwayparts import closing_marks, legend_text, pathway_legend
-from pathways.outputs.render.loopstyle import (VALENCE_COLOUR, legend_entries, edge_style, loop_label, sign_label,
-                                              told_by)
+from pathways.outputs.render.loopstyle import (VALENCE_COLOUR, edge_style, labelled, labelled_note,
+                                              legend_entries, loop_label, sign_label, told_by)
 from pathways.outputs.render.placement import Placement
 from pathways.outputs.render.shapes import fitted
 
@@ -142,12 +142,15 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
     """
     case = analysis.pathway.profile.case
     loops = [only] if only else list(analysis.loops)
+    shown = labelled(loops)  # the arrows are drawn for every loop, the labels for the first LABELLED
+    note = None if only else labelled_note(len(shown), len(loops), analysis.loops_complete)
     pairs = {(v, loop.variables[(i + 1) % len(loop.variables)]) for loop in loops for i, v in enumerate(loop.variables)}
     edges = [edge for edge in analysis.graph.edges if not only or (edge.source, edge.target) in pairs]
     graph = (Positioned if placed else graphviz.Digraph)(name=f"loops_{case}" + (f"_{only.id}" if only else ""),
                                                          engine="neato")
     title = (f"Loop {only.id} of {case}: {only.polarity}, {only.valence}, {only.change}" if only else
-             f"Causal loop diagram of {case}: {len(loops)} loop{'' if len(loops) == 1 else 's'}")
+             f"Causal loop diagram of {case}: {'at least ' if not analysis.loops_complete else ''}{len(loops):,} "
+             f"loop{'' if len(loops) == 1 else 's'}" + (f" (the first {len(shown)} labelled)" if note else ""))
     graph.attr(overlap="prism", splines="curved", sep="+14", fontname=FONT, labelloc="t", outputorder="edgesfirst",
                label=label(title, width=120))
     graph.attr("node", fontname=FONT, fontsize="11", shape="ellipse", style="filled", fillcolor="white")
@@ -174,7 +177,7 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
                    **drawn, **turns)
     if not markers:
         return graph
-    for loop in loops:
+    for loop in shown:
         colour = VALENCE_COLOUR.get(loop.valence, "#7f7f7f")
         weak = is_low(loop.confidence)
         shape = ({"label": label(loop_label(loop), history_label(loop.polarity_history), width=40), "shape": "box",
@@ -190,7 +193,8 @@ def loop_diagram(analysis: CaseAnalysis, catalogue: Catalogue, *, markers: bool 
         if not placed:
             for variable in loop.variables:
                 graph.edge(f"m_{loop.id}", f"v_{variable}", style="invis", len="0.6", weight="8")
-    entries = legend_entries(edges, valence_of, loops)
+    entries = legend_entries(edges, valence_of, shown) + (
+        [("labels", f"{note}; `pathways loops {case}` lists every one")] if note else [])
     if placed and entries:  # nothing drawn, nothing to explain
         graph.node("legend", shape="box", style="rounded", color="#bbbbbb", fontsize="9", margin="0.3,0.1",
                    label=graphviz.nohtml("".join(f"{key}  {text}\\l" for key, text in entries)),

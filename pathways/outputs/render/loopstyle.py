@@ -18,6 +18,24 @@ VALENCE_COLOUR = {"favourable": "#2e8b3a", "unfavourable": "#c0392b", "undetermi
 BOTH_COLOUR, NONE_COLOUR = "#d68910", "#b0b0b0"
 
 
+LABELLED = 20
+"""A loop diagram labels at most this many loops (the first, in the case's order): placing a label
+weighs every other one, and past a score of labels in one drawing none can be read. A dense case
+(7 variables linked every way: 2,365 loops) is drawn in seconds, and says how many it labels."""
+
+
+def labelled(loops: Sequence[Loop]) -> Sequence[Loop]:
+    """The loops a diagram labels."""
+    return loops[:LABELLED]
+
+
+def labelled_note(shown: int, loops: int, complete: bool = True) -> str | None:
+    """`the first 20 of 2,365 loops labelled`, when not every loop is; None when every one is."""
+    if shown >= loops:
+        return None
+    return f"the first {shown:,} of {'at least ' if not complete else ''}{loops:,} loops labelled"
+
+
 def sign_label(edge: Edge) -> str:
     """`+` or `−` (U+2212), with `?` when the sources give the link both signs; `?` alone when its sign
     is undetermined (evidence of one date tied)."""

@@ -147,28 +147,72 @@ def place(layout: Layout, loops: Sequence[tuple[str, Sequence[str]]]) -> Placeme
     return Placement({name: box.centre for name, box in layout.nodes.items()}, edges, signs, labels)
 
 
+class _Near:
+    """Points in square cells of `cell` points a side, so that what lies within `cell` of a point is
+    found in the nine cells around it instead of among every point: exact for distances up to `cell`."""
+
+    def __init__(self, cell: float) -> None:
+        self.cell = cell
+        self.cells: dict[tuple[int, int], list[tuple[Point, object]]] = {}
+
+    def add(self, point: Point, tag: object = None) -> None:
+        self.cells.setdefault((int(point[0] // self.cell), int(point[1] // self.cell)), []).append((point, tag))
+
+    def _around(self, point: Point):
+        cx, cy = int(point[0] // self.cell), int(point[1] // self.cell)
+        for x in (cx - 1, cx, cx + 1):
+            for y in (cy - 1, cy, cy + 1):
+                yield from self.cells.get((x, y), ())
+
+    def nearest(self, point: Point, cap: float, skip: object = None) -> float:
+        """The distance to the nearest point not tagged `skip`, or `cap` when none is nearer (`cap` <= cell)."""
+        return min((math.dist(point, other) for other, tag in self._around(point) if tag != skip or tag is None),
+                   default=cap)
+
+    def closer_than(self, point: Point, distance: float) -> bool:
+        """Whether some point lies nearer than `distance` (<= cell)."""
+        return any(math.dist(point, other) < distance for other, _ in self._around(point))
+
+
+SIGN_ROOM = 60.0
+"""A sign's room is judged up to this far: farther arrows and signs do not matter."""
+
+
 def _signs(edges, lines, nodes: Mapping[str, Box]) -> dict[tuple[str, str], Point]:
     """Each sign beside its arrowhead, on the side farther from the other arrows and the signs placed."""
     placed: dict[tuple[str, str], Point] = {}
+    ink = _Near(SIGN_ROOM)
+    for key, line in lines.items():
+        for point in line:
+            ink.add(point, key)
     for key in sorted(edges):
         curve, tip = edges[key]
         ux, uy = _unit(_sub(tip, curve[-1]))
         base = (tip[0] - ux * SIGN_BACK, tip[1] - uy * SIGN_BACK)
         options = [(base[0] - uy * side, base[1] + ux * side) for side in (SIGN_SIDE, -SIGN_SIDE)]
-        others = [point for other, line in lines.items() if other != key for point in line] + list(placed.values())
 
         def room(point: Point) -> float:
             boxed = min((0.0 if not _clear_of_box(point, box, 4) else 1.0) for box in nodes.values())
-            return boxed * 1000 + min(_distance(point, others), 60)
+            return boxed * 1000 + min(ink.nearest(point, SIGN_ROOM, skip=key), SIGN_ROOM)
 
         placed[key] = max(options, key=room)
+        ink.add(placed[key], ("sign", key))  # the signs placed count as ink for the next
     return placed
 
 
 def _labels(nodes, edges, lines, signs, loops) -> dict[str, Point]:
+    """Each loop's label at the grid point nearest its cycle's centre that is inside the cycle, nearer
+    its centre than any other loop's, clear of the labels placed and (the stricter the better) of the
+    variables, the arrows and the signs. The arrows and signs are looked up in cells (`_Near`), and
+    what does not depend on strictness is judged once a point."""
     centres = {loop: centre([nodes[v].centre for v in variables]) for loop, variables in loops}
     placed: dict[str, Point] = {}
-    ink = [point for line in lines.values() for point in line]
+    ink, marks = _Near(LABEL_RADIUS + 4), _Near(LABEL_RADIUS + 8)
+    for line in lines.values():
+        for point in line:
+            ink.add(point)
+    for point in signs.values():
+        marks.add(point)
     for loop, variables in loops:
         own = centres[loop]
         if len(variables) == 2:
@@ -176,22 +220,34 @@ def _labels(nodes, edges, lines, signs, loops) -> dict[str, Point]:
             polygon = [*lines[(a, b)], *lines[(b, a)]]
         else:
             polygon = [nodes[v].centre for v in variables]
+        low = (min(x for x, _ in polygon) - 1, min(y for _, y in polygon))
+        high = (max(x for x, _ in polygon) + 1, max(y for _, y in polygon))
         rivals = [point for other, point in centres.items() if other != loop]
+        taken = list(placed.values())
 
-        def allowed(point: Point, strict: int) -> bool:
-            if not inside(point, polygon) or any(math.dist(point, r) <= math.dist(point, own) for r in rivals):
+        def fits(point: Point) -> bool:
+            """Inside the cycle (outside its bounds never is), nearest its own centre, clear of the labels."""
+            if not (low[0] <= point[0] <= high[0] and low[1] <= point[1] <= high[1]) or not inside(point, polygon):
                 return False
-            if _distance(point, list(placed.values())) < 2.2 * LABEL_RADIUS:
+            mine = math.dist(point, own)
+            if any(math.dist(point, r) <= mine for r in rivals):
                 return False
-            if strict and not all(_clear_of_box(point, box, LABEL_RADIUS + 2) for box in nodes.values()):
-                return False
-            if strict > 1 and (_distance(point, ink) < LABEL_RADIUS + 4
-                               or _distance(point, list(signs.values())) < LABEL_RADIUS + 8):
-                return False
-            return True
+            return _distance(point, taken) >= 2.2 * LABEL_RADIUS
+
+        def level(point: Point) -> int:
+            """2: clear of the variables, arrows and signs; 1: of the variables only; 0: of neither."""
+            if not all(_clear_of_box(point, box, LABEL_RADIUS + 2) for box in nodes.values()):
+                return 0
+            return 1 if ink.closer_than(point, LABEL_RADIUS + 4) or marks.closer_than(point, LABEL_RADIUS + 8) else 2
 
         grid = sorted(((own[0] + dx * 4.0, own[1] + dy * 4.0) for dx in range(-40, 41) for dy in range(-40, 41)),
                       key=lambda point: math.dist(point, own))
-        spot = next((point for strict in (2, 1, 0) for point in grid if allowed(point, strict)), own)
+        first: dict[int, Point] = {}  # the nearest fitting point at each level, in one pass
+        for point in grid:
+            if fits(point):
+                first.setdefault(level(point), point)
+                if 2 in first:
+                    break
+        spot = first.get(2) or first.get(1) or first.get(0) or own
         placed[loop] = spot
     return placed
