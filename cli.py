@@ -95,9 +95,9 @@ def _known(error: Exception) -> PathwaysError | None:
     """A user error as it is, a storage or file-system error translated; None for a bug."""
     if isinstance(error, PathwaysError):
         return error
-    from events.store import translate
+    from events.store import shown_target, translate
 
-    translated = translate(error, os.environ.get("PATHWAYS_DB", "the database"))
+    translated = translate(error, shown_target(os.environ.get("PATHWAYS_DB", "the database")))
     if translated is not None:
         return translated
     if isinstance(error, OSError) and error.strerror:

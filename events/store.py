@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from events.append.batch import VersionConflict
-from events.backends import is_server
+from events.backends import is_server, shown_target
 from events.envelope import NewEvent
 from events.errors import Erased
 from events.log import EventLog, translate
@@ -15,7 +15,7 @@ from events.reports import AppendReport, Forgotten, Head, VerifyReport
 from events.timestamps import format_timestamp, parse_timestamp, utc_now
 
 __all__ = ["AppendReport", "Erased", "EventStore", "Forgotten", "Head", "VersionConflict", "VerifyReport",
-           "format_timestamp", "is_server", "parse_timestamp", "translate", "utc_now"]
+           "format_timestamp", "is_server", "parse_timestamp", "shown_target", "translate", "utc_now"]
 
 
 class EventStore(EventLog):

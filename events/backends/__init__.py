@@ -49,6 +49,13 @@ def is_server(target: object) -> bool:
     return is_url(target)
 
 
+def shown_target(target: str) -> str:
+    """A `--db` value as messages show it: a server URL without its password, a path as it is."""
+    from events.backends.postgres import is_url, shown
+
+    return shown(target) if is_url(target) else target
+
+
 def open_backend(path: str | Path, *, create: bool, busy_seconds: float) -> Backend:
     """The backend a `--db` value names: a `postgresql://` URL, or a SQLite file path."""
     from events.backends.postgres import PostgresLog, is_url

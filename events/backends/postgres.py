@@ -46,8 +46,23 @@ def is_url(target: object) -> bool:
 
 
 def shown(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+    """The URL without its password, for messages: `user:pw@` and a `password` query parameter
+    (which libpq also takes percent-encoded, `pass%77ord=`) both become `***`."""
+    from urllib.parse import unquote
+
+    masked = re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+    base, mark, query = masked.partition("?")
+    if not mark:
+        return masked
+    fragment = ""
+    if "#" in query:
+        query, fragment = query.split("#", 1)
+        fragment = "#" + fragment
+    parts = []
+    for part in query.split("&"):
+        name, equals, _ = part.partition("=")
+        parts.append(f"{name}=***" if equals and unquote(name).strip().lower() == "password" else part)
+    return f"{base}?{'&'.join(parts)}{fragment}"
 
 
 def translate(error: BaseException, where: str) -> PathwaysError | None:
