@@ -20,6 +20,7 @@ def append_prepared(store: Any, events: Iterable[Prepared], *, file: str | None,
     or on any error (and on a dry run) nothing. New cases' keys are kept before the events they seal."""
     store.begin_write(waiting)
     try:
+        store.require_keys()
         batch = Batch(store, file=file)
         chunk: list[Prepared] = []
         for event in events:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 from pathlib import Path
@@ -26,6 +27,8 @@ BEGIN SELECT RAISE(ABORT, 'the event log is append-only: an insert must add the 
 """
 WRITE_CACHE_KIB = 64 * 1024
 """The page cache of a connection that writes (see `begin_write`)."""
+IDENTITY = "database_id"
+"""The log's random id, kept in its settings and in its key file (`sealing/keyfile.py`)."""
 TRIGGERS = ("events_no_update", "events_no_delete", "events_append_only")
 """The insert trigger closes `REPLACE INTO` (a delete in disguise, which fires no delete trigger) and
 any insert at or below the head: the log only grows, one position at a time."""
@@ -57,6 +60,8 @@ class SQLiteLog:
 
     def __init__(self, path: Path, *, create: bool, busy_seconds: float) -> None:
         self.path = path
+        self.real = path if str(path) == ":memory:" else path.resolve()  # symlinks resolved once: the file
+        # opened and made, and the key file beside it (not beside a link to it)
         self.busy_seconds = busy_seconds
         self.read_only = False
         self.conn = self._connect(create)
@@ -68,27 +73,27 @@ class SQLiteLog:
 
     def _connect(self, create: bool) -> sqlite3.Connection:
         """Open the file, read-write where possible, else read-only (a read-only file or mount)."""
-        path = self.path
+        path, real = self.path, self.real  # `path` as given, for messages; `real` for the file itself
         if str(path) == ":memory:":  # a scratch log (a dry run with no database yet)
             return sqlite3.connect(":memory:", isolation_level=None)
-        if path.is_dir():
+        if real.is_dir():
             raise StorageError(f"{path} is a folder, not a database file")
-        if not path.exists():
+        if not real.exists():
             if not create:
                 raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
-            if not path.parent.is_dir():
-                raise StorageError(f"cannot create {path}: no folder {path.parent}")
+            if not real.parent.is_dir():
+                raise StorageError(f"cannot create {path}: no folder {real.parent}")
             try:  # made private (0600) before SQLite writes a byte; its -wal and -shm take the same mode
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                os.close(os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except FileExistsError:
                 pass
             except OSError as error:
                 raise StorageError(f"cannot create {path}: {error.strerror}") from None
-        elif not os.access(path, os.R_OK):
+        elif not os.access(real, os.R_OK):
             raise StorageError(f"cannot read {path}: permission denied")
-        writable = not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        writable = not real.exists() or (os.access(real, os.W_OK) and os.access(real.parent, os.W_OK))
         attempts = [("", False)] if writable else []
-        attempts += [("?mode=ro", True), ("?mode=ro&immutable=1", True)] if path.exists() else []
+        attempts += [("?mode=ro", True), ("?mode=ro&immutable=1", True)] if real.exists() else []
         if not attempts:
             raise StorageError(f"cannot create {path}: the folder is not writable")
         from urllib.parse import quote
@@ -96,7 +101,7 @@ class SQLiteLog:
         last: sqlite3.Error | None = None
         for query, read_only in attempts:
             try:
-                conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}{query}", uri=True,
+                conn = sqlite3.connect(f"file:{quote(str(real))}{query}", uri=True,
                                        timeout=self.busy_seconds, isolation_level=None, check_same_thread=False)
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 if not read_only:
@@ -220,10 +225,18 @@ class SQLiteLog:
         self.conn.execute("INSERT OR REPLACE INTO log_settings (name, value) VALUES (?, ?)", (name, value))
 
     def keyring(self) -> Any:
-        from events.sealing.keyfile import KeyFile, key_path
         from events.sealing.cipher import MemoryKeys
+        from events.sealing.keyfile import Binding, KeyFile, key_path
 
-        return MemoryKeys() if str(self.path) == ":memory:" else KeyFile(key_path(self.path))
+        if str(self.path) == ":memory:":
+            return MemoryKeys()
+        return KeyFile(key_path(self.real), Binding(str(self.path), self.setting(IDENTITY),
+                                                    lambda case: _first_sealed(self.conn, case)),
+                       patience=self.busy_seconds)
+
+    def prepare_keys(self) -> None:
+        if not self.read_only and str(self.path) != ":memory:":
+            _prepare_keys(self)
 
     def scrub(self) -> str | None:
         """After keys were destroyed and rows deleted (zeroed: secure_delete): fold the WAL into the
@@ -233,3 +246,29 @@ class SQLiteLog:
             return (f"another process is reading {self.path}, so its WAL could not be emptied yet; "
                     "`pathways forget` again when it is done finishes the job")
         return None
+
+
+def _first_sealed(conn: sqlite3.Connection, case: str) -> tuple[str, int, str, str] | None:
+    """A case's first event as stored, when it is sealed: what proves a key file belongs to the log."""
+    row = conn.execute("SELECT stream, version, event_id, data FROM events WHERE stream = ? ORDER BY version LIMIT 1",
+                       (f"case:{case}",)).fetchone()
+    return None if row is None or not row[3].startswith('"') else (row[0], row[1], row[2], row[3])
+
+
+def _prepare_keys(log: SQLiteLog) -> None:
+    """A sealed log that may be written: its id (made once, the first writer's kept), and the key
+    file of a log that holds no case yet (made now, bound to it; never again once it has cases)."""
+    if log.setting(IDENTITY) is None:  # once; a writer holding the lock now leaves it to the next open
+        log.conn.execute("PRAGMA busy_timeout = 0")  # a reader never waits for it
+        try:
+            log.conn.execute("INSERT OR IGNORE INTO log_settings (name, value) VALUES (?, ?)",
+                             (IDENTITY, uuid.uuid4().hex))
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+        finally:
+            log.conn.execute(f"PRAGMA busy_timeout = {int(log.busy_seconds * 1000)}")
+    keyring = log.keyring()
+    if not keyring.exists() and log.conn.execute(
+            "SELECT 1 FROM events WHERE stream >= 'case:' AND stream < 'case;' LIMIT 1").fetchone() is None:
+        keyring.create()
