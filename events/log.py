@@ -117,14 +117,15 @@ class EventLog:
                          "to it until they are back (bring the key file back, or `pathways keys restore BACKUP`); "
                          "no new key file is made")
 
-    def destroy_forgotten_keys(self) -> int:
+    def destroy_forgotten_keys(self, waiting: Callable[..., None] | None = None) -> int:
         """Destroy the keys of every erased case still held (after a forget, or a restored backup:
-        the CaseForgotten events in the log win); how many were destroyed."""
+        the CaseForgotten events in the log win); how many were destroyed. `waiting(seconds, what)`
+        hears of a wait for another process's lock on the key place."""
         self._forgotten = None
         cases = set(self.forgotten())
         if not cases or not self.sealed:
             return 0
-        destroyed = self.log.keyring().destroy(cases)
+        destroyed = self.log.keyring().destroy(cases, waiting)
         self.sealer.forget_cached(cases)
         return destroyed
 

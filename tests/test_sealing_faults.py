@@ -217,3 +217,143 @@ def test_verify_checks_an_erased_cases_payloads_stay_sealed_and_nothing_follows_
     _rehash(conn)
     conn.close()
     _broken(cli, 4, "e-after", "follows the case's CaseForgotten")
+
+
+# -- item 7: a forget cut short ------------------------------------------------------------------------
+
+def _cut_short(cli: Cli, monkeypatch, case: str) -> None:
+    """`forget` as if killed after CaseForgotten was committed, before the key was destroyed."""
+    from events.log import EventLog
+
+    with monkeypatch.context() as patch:
+        patch.setattr(EventLog, "destroy_forgotten_keys", lambda self, waiting=None: setattr(self, "_forgotten", None))
+        patch.setattr("pathways.application.service.Projector.drop_case", lambda self, case: None)
+        cli.ok("forget", case, "--reason", "consent withdrawn")
+    assert case in _keys(cli.db)["cases"]  # the state a SIGKILL at that moment leaves
+
+
+def test_keys_backup_finishes_a_forget_cut_short_first(cli: Cli, tmp_path: Path, monkeypatch):
+    cli.ok("init")
+    _open(cli, "c-1")
+    _open(cli, "c-2")
+    erased_key = _keys(cli.db)["cases"]["c-1"]
+    _cut_short(cli, monkeypatch, "c-1")
+    done = cli.run("keys", "backup", str(tmp_path / "keys.backup"))
+    assert done.exit_code == 0 and "wrote 1 case key" in done.stdout
+    assert "case c-1 erased by a forget cut short" in done.stderr and "destroyed now" in done.stderr
+    assert erased_key not in (tmp_path / "keys.backup").read_text()
+    assert set(_keys(cli.db)["cases"]) == {"c-2"}
+    assert erased_key.encode() not in key_path(cli.db).read_bytes()
+
+
+def test_keys_backup_leaves_out_a_key_it_cannot_destroy_and_says_so(cli: Cli, tmp_path: Path, monkeypatch):
+    from events.errors import StorageError
+    from events.sealing.keyfile import KeyFile
+
+    cli.ok("init")
+    _open(cli, "c-1")
+    _open(cli, "c-2")
+    erased_key = _keys(cli.db)["cases"]["c-1"]
+    _cut_short(cli, monkeypatch, "c-1")
+
+    def refused(self, cases, waiting=None):
+        raise StorageError(f"cannot write the key file {self.path}: Read-only file system")
+
+    monkeypatch.setattr(KeyFile, "destroy", refused)
+    done = cli.run("keys", "backup", str(tmp_path / "keys.backup"))
+    assert done.exit_code == 0 and "wrote 1 case key" in done.stdout
+    assert "case c-1 erased, but its key is still held" in done.stderr and "left out" in done.stderr
+    assert erased_key not in (tmp_path / "keys.backup").read_text()
+
+
+def test_copy_finishes_a_forget_cut_short_and_never_carries_the_erased_key(cli: Cli, tmp_path: Path, monkeypatch):
+    cli.ok("init")
+    _open(cli, "c-1")
+    _open(cli, "c-2")
+    erased_key = _keys(cli.db)["cases"]["c-1"]
+    _cut_short(cli, monkeypatch, "c-1")
+    copied = cli.runner.invoke(__import__("cli").app, ["copy", str(cli.db), str(tmp_path / "copy.db")])
+    assert copied.exit_code == 0, copied.output
+    assert "case c-1 erased by a forget cut short" in copied.stderr
+    assert set(_keys(tmp_path / "copy.db")["cases"]) == {"c-2"}
+    assert erased_key.encode() not in key_path(tmp_path / "copy.db").read_bytes()
+    assert set(_keys(cli.db)["cases"]) == {"c-2"}
+    assert Cli(tmp_path / "copy.db").run("show", "c-1").exit_code == 1
+
+
+def test_a_forget_waiting_for_the_key_files_lock_says_so(cli: Cli):
+    import fcntl
+    import threading
+
+    cli.ok("init")
+    _open(cli, "c-1")
+    lock = key_path(cli.db).with_name(f".{key_path(cli.db).name}.lock")
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)  # another process's read-modify-write of the key file
+    threading.Timer(2.0, os.close, (descriptor,)).start()
+    done = cli.run("forget", "c-1", "--reason", "consent withdrawn")
+    assert done.exit_code == 0, done.output
+    assert done.stderr.startswith(f"waiting for the lock of the key file {key_path(cli.db)}")
+    assert "1 key destroyed" in done.stdout and "c-1" not in _keys(cli.db)["cases"]
+
+
+# -- item 8: a full disk during forget -----------------------------------------------------------------
+
+def _no_space(*args):
+    import errno
+
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_when_the_key_is_destroyed_says_what_was_committed(cli: Cli, monkeypatch):
+    cli.ok("init")
+    _open(cli, "c-1")
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "fsync", _no_space)  # the key file's new copy cannot be written
+        stopped = cli.run("forget", "c-1", "--reason", "consent withdrawn")
+    assert stopped.exit_code == 3 and len(stopped.stderr.strip().splitlines()) == 1
+    line = stopped.stderr
+    assert "CaseForgotten is committed (position 2)" in line and "its key is still in" in line, line
+    assert "No space left on device" in line and "again to finish it" in line and "nothing was written" not in line
+    assert "c-1" in _keys(cli.db)["cases"]
+    again = cli.run("forget", "c-1", "--reason", "consent withdrawn")
+    assert again.exit_code == 0 and "already erased" in again.stdout and "1 key destroyed" in again.stdout
+    assert "c-1" not in _keys(cli.db)["cases"] and cli.ok("verify").startswith("ok: 2 events")
+
+
+def test_a_full_disk_after_the_key_is_destroyed_says_so_and_not_that_nothing_was_written(cli: Cli, monkeypatch):
+    cli.ok("init")
+    _open(cli, "c-1")
+    cli.ok("summary")  # the projection tables hold the case
+    with monkeypatch.context() as patch:
+        def full(self, case):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        patch.setattr("pathways.application.service.Projector.drop_case", full)
+        stopped = cli.run("forget", "c-1", "--reason", "consent withdrawn")
+    assert stopped.exit_code == 3
+    line = stopped.stderr
+    assert "CaseForgotten is committed (position 2) and its key is destroyed" in line, line
+    assert "removing its rows from the projection tables failed: database or disk is full" in line
+    assert "nothing was written" not in line and "again to finish it" in line
+    again = cli.run("forget", "c-1", "--reason", "consent withdrawn")
+    assert again.exit_code == 0 and "already erased" in again.stdout
+
+
+def test_a_database_sqlite_cannot_open_to_write_is_not_called_read_only(cli: Cli, monkeypatch):
+    cli.ok("init")
+    _open(cli, "c-1")
+    import events.backends.sqlite as backend
+
+    connect = backend.sqlite3.connect
+
+    def full_disk(database, *args, **kwargs):  # what a full disk does to opening for writing (its -shm)
+        if "mode=ro" not in str(database):
+            raise sqlite3.OperationalError("disk I/O error")
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(backend.sqlite3, "connect", full_disk)
+    refused = cli.run("forget", "c-1", "--reason", "consent withdrawn")
+    assert refused.exit_code == 3 and "read-only" not in refused.stderr, refused.stderr
+    assert "could not be opened for writing although the file is writable" in refused.stderr
+    assert "disk I/O error" in refused.stderr and "nothing was written" in refused.stderr

@@ -51,7 +51,7 @@ def append_prepared(store: Any, events: Iterable[Prepared], *, file: str | None,
         store.log.commit()
         store.committed_events += batch.appended
         if batch.forgets:
-            store.destroy_forgotten_keys()
+            store.destroy_forgotten_keys(waiting)
     return AppendReport(batch.appended, batch.skipped, batch.first_position,
                         batch.last_position if batch.appended else None, dry_run, batch.other_coder)
 

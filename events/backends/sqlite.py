@@ -64,6 +64,7 @@ class SQLiteLog:
         # opened and made, and the key file beside it (not beside a link to it)
         self.busy_seconds = busy_seconds
         self.read_only = False
+        self.write_refused: str | None = None
         self.conn = self._connect(create)
         try:
             self._prepare(create)
@@ -113,6 +114,8 @@ class SQLiteLog:
                 last = error
                 if "not a database" in str(error) or "malformed" in str(error):
                     break
+                if not read_only:  # a writable file SQLite could not open to write: said if a write is asked
+                    self.write_refused = str(error)
                 continue
             self.read_only = read_only
             return conn
@@ -142,6 +145,9 @@ class SQLiteLog:
     def begin_write(self, waiting: Callable[[float], None] | None = None, *, wait: bool = True) -> None:
         """BEGIN IMMEDIATE, waiting up to `busy_seconds` for another writer (calling `waiting` with
         the seconds waited, about once a second); Busy at the limit, or at once with wait=False."""
+        if self.read_only and self.write_refused is not None:
+            raise StorageError(f"{self.path} could not be opened for writing although the file is writable (SQLite: "
+                               f"{self.write_refused}; a full disk?): nothing was written")
         if self.read_only:
             raise StorageError(f"{self.path} is read-only: this command writes; read commands work on it")
         started = time.monotonic()

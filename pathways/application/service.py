@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import attrs
 
-from events.errors import InvalidEvent, PathwaysError, UnknownCase
+from events.errors import InvalidEvent, PathwaysError, StorageError, UnknownCase
 from events import dates
 from events.store import EventStore
 from events.timestamps import parse_timestamp
@@ -82,20 +82,49 @@ class Forgetting:
 
 
 def forget(store: EventStore, case: str, reason: str, *, recorded_by: str | None = None,
-           waiting: Callable[[float], None] | None = None) -> Forgetting:
+           waiting: Callable[..., None] | None = None) -> Forgetting:
     """Erase a case: CaseForgotten in the log, its key destroyed, its rows out of every table, the
-    storage's side files emptied. Run again on an erased case, it finishes what a crash cut short."""
+    storage's side files emptied. Run again on an erased case, it finishes what a crash cut short.
+    A failure once CaseForgotten is committed (a full disk) says so, and what is left (StorageError)."""
     stream = store.require_case(case, field="CASE", erased_ok=True)
     already = case in store.forgotten()
     held = store.sealed and store.sealer.has_key(case)
-    if already:
-        store.destroy_forgotten_keys()  # a forget cut short: its key may still be held
-    else:
-        store.forget(case, reason, recorded_by=recorded_by, waiting=waiting)  # destroys the key once committed
-    destroyed = int(held and not store.sealer.has_key(case))
-    Projector(store).drop_case(case)
-    note = store.scrub()
+    committed, stage = store.committed_events, "destroying its key"
+    try:
+        if already:
+            store.destroy_forgotten_keys(waiting)  # a forget cut short: its key may still be held
+        else:
+            store.forget(case, reason, recorded_by=recorded_by, waiting=waiting)  # destroys the key once committed
+        destroyed = int(held and not store.sealer.has_key(case))
+        stage = "removing its rows from the projection tables"
+        Projector(store).drop_case(case)
+        stage = "emptying the storage's side files (WAL)"
+        note = store.scrub()
+    except Exception as error:
+        if not already and store.committed_events == committed:
+            raise  # nothing was committed: the error says what stopped it
+        raise _unfinished(store, case, stage, error) from None
     return Forgetting(case, store.forgotten()[case].position, store.head(stream), destroyed, already, note)
+
+
+def _unfinished(store: EventStore, case: str, stage: str, error: Exception) -> StorageError:
+    """What a forget stopped after its commit leaves, said truthfully, and how to finish it."""
+    store._forgotten = None
+    erased = store.forgotten().get(case)
+    where = f" (position {erased.position})" if erased else ""
+    try:
+        key = ("its key is still in " + store.log.keyring().where if case in store.log.keyring().keys()
+               else "its key is destroyed")
+    except PathwaysError:
+        key = "whether its key is destroyed could not be read"
+    if isinstance(error, PathwaysError):
+        cause = error.reason
+    elif isinstance(error, OSError) and error.strerror:
+        cause = error.strerror
+    else:
+        cause = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return StorageError(f"case {case} is erased only in part: CaseForgotten is committed{where} and {key}; "
+                        f"{stage} failed: {cause}; run the same `pathways forget {case}` again to finish it")
 
 
 def rebuild(store: EventStore, settings: Settings, progress: Callable[[int], None] | None = None) -> CatchUp:
