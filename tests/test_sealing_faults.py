@@ -357,3 +357,16 @@ def test_a_database_sqlite_cannot_open_to_write_is_not_called_read_only(cli: Cli
     assert refused.exit_code == 3 and "read-only" not in refused.stderr, refused.stderr
     assert "could not be opened for writing although the file is writable" in refused.stderr
     assert "disk I/O error" in refused.stderr and "nothing was written" in refused.stderr
+
+
+def test_a_key_file_made_beside_a_link_by_an_earlier_version_is_pointed_to(tmp_path: Path):
+    real, link = tmp_path / "real.db", tmp_path / "link.db"
+    Cli(real).ok("init")
+    _open(Cli(real), "c-1")
+    link.symlink_to(real)
+    key_path(real).rename(key_path(link))  # where an earlier version kept it
+    refused = Cli(link).run("show", "c-1")
+    assert refused.exit_code == 3 and f"{key_path(link)} beside the link" in refused.stderr
+    assert "move it there" in refused.stderr and str(key_path(real)) in refused.stderr
+    key_path(link).rename(key_path(real))
+    assert NOTES in Cli(link).ok("show", "c-1", "--json")

@@ -232,13 +232,8 @@ class SQLiteLog:
 
     def keyring(self) -> Any:
         from events.sealing.cipher import MemoryKeys
-        from events.sealing.keyfile import Binding, KeyFile, key_path
 
-        if str(self.path) == ":memory:":
-            return MemoryKeys()
-        return KeyFile(key_path(self.real), Binding(str(self.path), self.setting(IDENTITY),
-                                                    lambda case: _first_sealed(self.conn, case)),
-                       patience=self.busy_seconds)
+        return MemoryKeys() if str(self.path) == ":memory:" else _key_file(self)
 
     def prepare_keys(self) -> None:
         if not self.read_only and str(self.path) != ":memory:":
@@ -278,3 +273,15 @@ def _prepare_keys(log: SQLiteLog) -> None:
     if not keyring.exists() and log.conn.execute(
             "SELECT 1 FROM events WHERE stream >= 'case:' AND stream < 'case;' LIMIT 1").fetchone() is None:
         keyring.create()
+
+
+def _key_file(log: SQLiteLog) -> Any:
+    """The key file beside the real file, bound to the log."""
+    from events.sealing.keyfile import Binding, KeyFile, key_path
+
+    keys = KeyFile(key_path(log.real), Binding(str(log.path), log.setting(IDENTITY),
+                                               lambda case: _first_sealed(log.conn, case)), patience=log.busy_seconds)
+    stray = key_path(Path(os.path.abspath(log.path)))
+    if stray != keys.path and stray.exists() and not keys.exists():  # made beside a link by an older version
+        keys.where += f" (the key file {stray} beside the link was made by an earlier version: move it there)"
+    return keys
