@@ -82,3 +82,31 @@ def test_the_servers_trigger_refuses_the_writer_an_event_after_an_erasure_or_in_
     assert run(writer, "add", "state", "c-2", "--variable", "trust", "--direction", "up").exit_code == 0  # sealed: taken
     checked = run(pg_url, "verify")
     assert checked.exit_code == 0 and checked.stdout.startswith("ok: 4 events"), checked.output
+
+
+OLD_TRIGGER = """
+CREATE OR REPLACE FUNCTION pathways_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.position IS DISTINCT FROM (SELECT coalesce(max(position), 0) + 1 FROM events) THEN
+    RAISE EXCEPTION 'the event log is append-only: an insert must add the next position';
+  END IF;
+  RETURN NEW;
+END $$;
+"""
+
+
+def test_a_log_made_before_the_trigger_refused_it_gets_it_from_its_owner(pg_url):
+    import psycopg
+
+    assert run(pg_url, "init").exit_code == 0
+    assert run(pg_url, "case", "open", "c-1", "--origin", "IR", "--motive", "asylum").exit_code == 0
+    assert run(pg_url, "forget", "c-1", "--reason", "consent withdrawn").exit_code == 0
+    with psycopg.connect(pg_url, autocommit=True) as owner:
+        owner.execute(OLD_TRIGGER)  # as an older version made it
+    writer = _roles(pg_url)["writer"]
+    assert run(writer, "verify").exit_code == 0  # a writer may not replace the owner's function: left as it is
+    with psycopg.connect(pg_url) as conn:
+        sealed = conn.execute("SELECT data FROM events WHERE stream = 'case:c-1' AND version = 1").fetchone()[0]
+    assert run(pg_url, "verify").exit_code == 0  # the owner's first command replaces it
+    with pytest.raises(psycopg.Error, match="nothing may follow its CaseForgotten"):
+        _insert(writer, "case:c-1", sealed, '"sealed"')

@@ -68,6 +68,7 @@ def _one_error(result, *words: str) -> None:
 
 def test_another_databases_key_file_is_refused_for_reads_and_writes(tmp_path: Path):
     first, second = _two(tmp_path)
+    first.ok("keys", "backup", str(tmp_path / "first.backup"))
     shutil.copy(key_path(second.db), key_path(first.db))
     for command in (("show", "c-1"), ("verify",), ("add", "state", "c-1", "--variable", "trust", "--direction", "up"),
                     ("case", "open", "c-2", "--origin", "IR", "--motive", "asylum"), ("keys", "backup", str(tmp_path / "k"))):
@@ -75,6 +76,10 @@ def test_another_databases_key_file_is_refused_for_reads_and_writes(tmp_path: Pa
     assert [e["version"] for e in first.log()] == [1]  # nothing was appended under the wrong key
     assert not (tmp_path / "k").exists()
     assert _keys(first.db) == _keys(second.db)  # and the file was not changed
+    _one_error(first.run("keys", "restore", str(tmp_path / "first.backup")), "move it away")
+    key_path(first.db).unlink()  # as the message says: then its own keys come back
+    first.ok("keys", "restore", str(tmp_path / "first.backup"))
+    assert NOTES in first.ok("show", "c-1", "--json")
 
 
 def _unbind(cli: Cli) -> None:

@@ -280,7 +280,8 @@ def _key_file(log: SQLiteLog) -> Any:
     from events.sealing.keyfile import Binding, KeyFile, key_path
 
     keys = KeyFile(key_path(log.real), Binding(str(log.path), log.setting(IDENTITY),
-                                               lambda case: _first_sealed(log.conn, case)), patience=log.busy_seconds)
+                                               lambda case: _first_sealed(log.conn, case)), patience=log.busy_seconds,
+                   open_log=log.setting("sealed") != "1")
     stray = key_path(Path(os.path.abspath(log.path)))
     if stray != keys.path and stray.exists() and not keys.exists():  # made beside a link by an older version
         keys.where += f" (the key file {stray} beside the link was made by an earlier version: move it there)"

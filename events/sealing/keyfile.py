@@ -62,12 +62,13 @@ class Binding:
 class KeyFile:
     """The `Keyring` of a SQLite database (see events/sealing/cipher.py)."""
 
-    def __init__(self, path: Path, binding: Binding | None = None, *, patience: float = 60.0) -> None:
+    def __init__(self, path: Path, binding: Binding | None = None, *, patience: float = 60.0,
+                 open_log: bool = False) -> None:
         self.path = path
+        self.open_log = open_log  # an open log's file holds only the pseudonym secret: made on first use
         self.where = str(path)
         self.binding = binding
-        self.patience = patience
-        """How long to wait for another process's lock on the file before giving up (Busy)."""
+        self.patience = patience  # how long to wait for another process's lock on the file (then Busy)
         self._binds = False
 
     def exists(self) -> bool:
@@ -127,8 +128,8 @@ class KeyFile:
     def _mismatch(self, how: str) -> KeyFileMismatch:
         assert self.binding is not None
         return KeyFileMismatch(f"{self.path} is the key file of another database ({how}): its keys would break "
-                               f"the cases of {self.binding.database}; put that database's own key file there "
-                               "(or `pathways keys restore BACKUP`)")
+                               f"the cases of {self.binding.database}; move it away and put that database's own key "
+                               "file there (or, once it is moved away, `pathways keys restore BACKUP`)")
 
     def _check_binding(self, content: dict[str, Any]) -> None:
         """Refuse the file of another database; an unbound one must prove itself (and is bound)."""
@@ -238,7 +239,7 @@ class KeyFile:
             content = self._load()
             if "project" not in content:
                 content["project"] = secrets.token_hex(32)
-                self._save(content)
+                self._save(content, create=self.open_log)
             return bytes.fromhex(content["project"])
 
     def dump(self) -> dict[str, str]:
