@@ -125,8 +125,11 @@ def test_the_key_file_is_found_beside_the_real_database_file(tmp_path: Path):
 def test_init_through_a_dangling_symlink_makes_private_files(tmp_path: Path):
     (tmp_path / "store").mkdir()
     (tmp_path / "new.db").symlink_to(tmp_path / "store" / "made.db")
-    os.umask(0o022)
-    Cli(tmp_path / "new.db").ok("init")
+    before = os.umask(0o022)  # SQLite's own default would make 0644
+    try:
+        Cli(tmp_path / "new.db").ok("init")
+    finally:
+        os.umask(before)
     made = tmp_path / "store" / "made.db"
     assert made.is_file() and not made.is_symlink() and (tmp_path / "new.db").is_symlink()
     assert oct(made.stat().st_mode & 0o777) == "0o600"
