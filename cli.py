@@ -190,9 +190,9 @@ def _known(error: Exception) -> PathwaysError | None:
     """A user error as it is, a storage or file-system error translated; None for a bug."""
     if isinstance(error, PathwaysError):
         return error
-    from events.store import translate
+    from events.store import shown_target, translate
 
-    translated = translate(error, os.environ.get("PATHWAYS_DB", "the database"))
+    translated = translate(error, shown_target(os.environ.get("PATHWAYS_DB", "the database")))
     if translated is not None:
         return translated
     if isinstance(error, OSError) and error.strerror:
@@ -300,8 +300,24 @@ def keys_backup(
     from events.sealing import backup as keybackup
 
     with _store(db, create=False) as store:
-        count = keybackup.backup(store, file)
-    typer.echo(f"wrote {plural(count, 'case key')} to {file}; keep it as safe as the key file, apart from the log")
+        done = keybackup.backup(store, file)
+    typer.echo(f"wrote {plural(done.keys, 'case key')} to {file}; keep it as safe as the key file, apart from the log")
+    _say_cut_short(done.finished, done.left_out)
+
+
+def _say_cut_short(finished: Any, left: Any) -> None:
+    """A forget cut short (its key still held) that a command finished, or left its key out of."""
+    if finished:
+        typer.echo(f"note: {_cases(finished)} erased by a forget cut short: {'its key was' if len(finished) == 1 else 'their keys were'} "
+                   "still held, and destroyed now, before anything was written", err=True)
+    if left:
+        typer.echo(f"note: {_cases(left)} erased, but {'its key is' if len(left) == 1 else 'their keys are'} still held "
+                   "and could not be destroyed here: left out; `pathways forget CASE` again (with write access) "
+                   "finishes the erasure", err=True)
+
+
+def _cases(cases: Any) -> str:
+    return ("case " if len(cases) == 1 else "cases ") + ", ".join(cases)
 
 
 @keys_app.command("restore")
@@ -332,15 +348,15 @@ def _record(db: Path, case: str, type_: str, data: dict, *, occurred: str | None
 
 
 class _Waiting:
-    """A writer waiting on another writer says so at once, then about every five seconds."""
+    """A writer waiting on another writer (or for a lock, `what`) says so at once, then about every five seconds."""
 
     def __init__(self) -> None:
-        self.said: int | None = None
+        self.said: dict[str | None, int] = {}
 
-    def __call__(self, seconds: float) -> None:
-        if self.said is None or int(seconds) // 5 > self.said:
-            self.said = int(seconds) // 5
-            typer.echo(f"waiting for another writer to finish ({seconds:.0f}s so far)...", err=True)
+    def __call__(self, seconds: float, what: str | None = None) -> None:
+        if what not in self.said or int(seconds) // 5 > self.said[what]:
+            self.said[what] = int(seconds) // 5
+            typer.echo(f"waiting for {what or 'another writer to finish'} ({seconds:.0f}s so far)...", err=True)
 
 
 def _append(db: Path, event: Any, as_json: bool) -> None:
@@ -861,7 +877,10 @@ def copy(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a log between a file and a server (either way) with identical hashes, verified at both ends."""
+    from events.sealing import backup as keybackup
+
     with _store(source, create=False) as origin, _store(target, create=True) as destination:
+        cut_short = keybackup.finish_erasures(origin)  # a forget cut short: its key goes nowhere, here or there
         with _progress("copying", origin.last_position()) as advance:
             try:
                 report = origin.copy_to(destination, progress=advance)
@@ -877,6 +896,7 @@ def copy(
         _print_json({"copied": report.appended, "head": str(heads[1])})
     else:
         typer.echo(f"copied {plural(report.appended, 'event')}; both ends verify, head {heads[1]}")
+    _say_cut_short(*cut_short)
 
 
 @app.command()

@@ -42,8 +42,11 @@ def copy_log(source: Any, target: Any, progress: Callable[[int], None] | None = 
             if progress:
                 progress(len(chunk))
         source_keys, target_keys = source.log.keyring(), target.log.keyring()
-        if source.sealed and source_keys.exists():  # a key the target holds already wins
-            target_keys.restore({**source_keys.dump(), **(target_keys.dump() if target_keys.exists() else {})})
+        if source.sealed and source_keys.exists():  # a key the target holds already wins; never an erased case's
+            erased = set(source.forgotten())
+            keys = {**source_keys.dump(), **(target_keys.dump() if target_keys.exists() else {})}
+            target_keys.restore({name: value for name, value in keys.items()
+                                 if not (name.startswith("case:") and name[5:] in erased)})
     except BaseException:
         target.log.rollback()
         raise

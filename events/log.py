@@ -19,7 +19,7 @@ from events.reading import read_events
 from events.reports import AppendReport, Forgotten, Head, Kept, VerifyReport
 from events.rules import catalogue as catalogue_mod
 from events.rules.validate import Registry
-from events.sealing.cipher import Sealer, is_sealed
+from events.sealing.cipher import KeyMissing, Sealer, is_sealed
 from events.verify import verify_log
 
 BUSY_TIMEOUT_S = 60.0
@@ -55,6 +55,8 @@ class EventLog:
         if self.log.created and seal:
             self.log.set_setting("sealed", "1")
         self.sealed = self.log.setting("sealed") == "1"
+        if self.sealed:
+            self.log.prepare_keys()  # the log's id, and a new log's key file bound to it
         self._sealer: Sealer | None = None
         self._forgotten: dict[str, Forgotten] | None = None
         self.kept = Kept()
@@ -101,14 +103,20 @@ class EventLog:
         event = NewEvent(stream=stream, type="CaseForgotten", data={"reason": reason}, recorded_by=recorded_by)
         return self.append_prepared([prepare(self.registry, event)], waiting=waiting)
 
-    def destroy_forgotten_keys(self) -> int:
+    def require_keys(self) -> None:
+        """A write to a sealed log whose keys are missing is refused (KeyMissing, exit 3)."""
+        if self.sealed:
+            _require_keys(self.log.keyring())
+
+    def destroy_forgotten_keys(self, waiting: Callable[..., None] | None = None) -> int:
         """Destroy the keys of every erased case still held (after a forget, or a restored backup:
-        the CaseForgotten events in the log win); how many were destroyed."""
+        the CaseForgotten events in the log win); how many were destroyed. `waiting(seconds, what)`
+        hears of a wait for another process's lock on the key place."""
         self._forgotten = None
         cases = set(self.forgotten())
         if not cases or not self.sealed:
             return 0
-        destroyed = self.log.keyring().destroy(cases)
+        destroyed = self.log.keyring().destroy(cases, waiting)
         self.sealer.forget_cached(cases)
         return destroyed
 
@@ -230,6 +238,20 @@ class EventLog:
 
 
 _REGISTRY: Registry | None = None
+
+
+def _require_keys(keyring: Any) -> None:
+    """KeyMissing unless the keys are there: a new case would get its key in a new key file, lost when
+    the old one came back."""
+    if keyring.exists():
+        return
+    try:
+        keyring.keys()
+    except PathwaysError as error:  # a key place this role may not read
+        raise KeyMissing(error.reason) from None
+    raise KeyMissing(f"the log is sealed and its keys are not at {keyring.where}: nothing is written "
+                     "to it until they are back (bring the key file back, or `pathways keys restore BACKUP`); "
+                     "no new key file is made")
 
 
 def _default_registry() -> Registry:

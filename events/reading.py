@@ -9,7 +9,7 @@ from typing import Any
 from events.envelope import COLUMNS, Event, case_of, case_stream
 from events.errors import Erased
 from events.jsontext import load_stored
-from events.sealing.cipher import KeyMissing, is_sealed
+from events.sealing.cipher import KeyMissing, Tampered, is_sealed
 
 
 def read_events(store: Any, *, streams: Sequence[str] | None = None, after: int = 0, until: int | None = None,
@@ -60,6 +60,9 @@ def _event(store: Any, row: Sequence[Any], raw: bool = False, keyless: bool = Fa
                 raise
             erased = case_of(row[2]) in store.forgotten()
             return Event(*row[:9], {}, {}, row[11], row[12], sealed="erased" if erased else "sealed")
+    elif store.sealed and type_ != "CaseForgotten" and row[2].startswith("case:"):
+        raise Tampered(f"event {row[1]} ({row[2]}#{row[3]}): its payload is stored in clear in a sealed database: "
+                       "it was written behind the log's back (`pathways verify` names the first such event)")
     data = load_stored(data)
     if not raw:
         version, data = store.registry.upcast(type_, version, data)

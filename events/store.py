@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from events.append.batch import VersionConflict
-from events.backends import is_server
+from events.backends import is_server, shown_target
 from events.envelope import NewEvent
 from events.errors import Erased
 from events.log import EventLog, translate
@@ -16,7 +16,7 @@ from events.reports import AppendReport, Forgotten, Head, VerifyReport
 from events.timestamps import format_timestamp, parse_timestamp, utc_now
 
 __all__ = ["AppendReport", "Erased", "EventStore", "Forgotten", "Head", "VersionConflict", "VerifyReport",
-           "format_timestamp", "is_server", "parse_timestamp", "translate", "utc_now"]
+           "format_timestamp", "is_server", "parse_timestamp", "shown_target", "translate", "utc_now"]
 
 
 class EventStore(EventLog):
@@ -25,7 +25,7 @@ class EventStore(EventLog):
     def __init__(self, path: str | Path, **options: Any) -> None:
         super().__init__(path, **options)
         self._made = getattr(self.log, "made_file", False)
-        self._keys_before = self._made and self.log.keyring().exists()
+        self._keys_before = getattr(self.log, "keys_before", True)
         self._abandoned = False
 
     def abandon(self) -> None:
@@ -47,8 +47,9 @@ class EventStore(EventLog):
             return None
         for leftover in (Path(self.path), *(Path(f"{self.path}{end}") for end in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)
-        if not self._keys_before:
+        if not self._keys_before:  # the key file made with the database, and its lock beside it
             keys.path.unlink(missing_ok=True)
+            keys.path.with_name(f".{keys.path.name}.lock").unlink(missing_ok=True)
         return None
 
     def append(self, events: Iterable[NewEvent], *, file: str | None = None, dry_run: bool = False,

@@ -8,7 +8,7 @@ from typing import Any
 from events.envelope import COLUMNS, case_of
 from events.hashing import GENESIS, chain_hash
 from events.reports import Head, VerifyReport
-from events.sealing.cipher import Sealer, Tampered, is_sealed
+from events.sealing.cipher import Sealer, Tampered, is_sealed, looks_sealed
 
 
 def verify_log(store: Any, head: Head | None = None) -> VerifyReport:
@@ -17,8 +17,13 @@ def verify_log(store: Any, head: Head | None = None) -> VerifyReport:
     rewrite of the log from there on is then seen even though the rest chains up."""
     missing = store.log.missing_triggers()
     prev, checked, heads = GENESIS, 0, {}
-    opener = store.sealer if store.sealed and store.log.keyring().exists() else None
+    keyring = store.log.keyring() if store.sealed else None
+    if keyring is not None and keyring.exists():
+        keyring.keys()  # another database's key file is refused here (exit 3), not taken for tampering
+    opener = store.sealer if keyring is not None and keyring.exists() else None
     expected_position = 1
+    ended: set[str] = set()
+    """The streams whose CaseForgotten has been passed: nothing may follow it."""
     for row in store.conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position"):
         position, event_id, stream, version, type_, schema_version, occurred, recorded_at, \
             recorded_by, data, meta, prev_hash, hash_ = row
@@ -36,10 +41,15 @@ def verify_log(store: Any, head: Head | None = None) -> VerifyReport:
             return VerifyReport(False, checked, position, f"version {version} of {stream} does not follow {heads.get(stream, 0)}")
         heads[stream] = version
         prev = hash_
+        if stream in ended:
+            return VerifyReport(False, checked, position, f"event {event_id} ({stream}#{version}) follows the case's "
+                                "CaseForgotten: nothing may be added to an erased case")
+        if type_ == "CaseForgotten":
+            ended.add(stream)
         checked += 1
-        if is_sealed(data) and opener is not None:
+        if store.sealed and type_ != "CaseForgotten" and stream.startswith("case:"):
             try:
-                _check_seal(store, opener, stream, version, event_id, data)
+                _check_seal(store, opener, stream, version, event_id, data, meta)
             except Tampered as error:
                 return VerifyReport(False, checked - 1, position, error.reason)
     if head is not None and head.position > 0:
@@ -54,10 +64,17 @@ def verify_log(store: Any, head: Head | None = None) -> VerifyReport:
         return VerifyReport(False, checked, None, f"append-only trigger(s) missing: {', '.join(sorted(missing))}")
     return VerifyReport(True, checked)
 
-def _check_seal(store: Any, sealer: Sealer, stream: str, version: int, event_id: str, data: str) -> None:
-    """With the keys at hand, a sealed payload must also decrypt: a forgery re-hashed from the
-    first changed event on would pass the chain, never the cipher's tag (Tampered names it)."""
+def _check_seal(store: Any, sealer: Sealer | None, stream: str, version: int, event_id: str, data: str,
+                meta: str) -> None:
+    """Every case event of a sealed log is sealed: a payload in clear there was written behind the
+    log's back (a forger who re-hashes from it on passes the chain). With the keys at hand it must
+    also open: a rewritten ciphertext never passes the cipher's tag. An erased case's events can
+    only be checked for their shape (sealed, no key to open them); so can any case's without keys."""
+    if not looks_sealed(data, meta):
+        what = "stored in clear" if not is_sealed(data) else "not a sealed payload"
+        raise Tampered(f"event {event_id} ({stream}#{version}): its payload is {what} in a sealed database: "
+                       "it was written behind the log's back")
     case = case_of(stream)
-    if case in store.forgotten() or not sealer.has_key(case):
+    if sealer is None or case in store.forgotten() or not sealer.has_key(case):
         return
     sealer.open(case, stream, version, event_id, data)

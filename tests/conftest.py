@@ -28,7 +28,8 @@ class Cli:
         self.runner = CliRunner()
 
     def run(self, *args: str, input: str | None = None):
-        if (args[:1] in (("case",), ("add",)) or args[:2] == ("catalogue", "add")) and not self.db.exists():
+        recording = args[:1] in (("case",), ("add",)) or args[:2] == ("catalogue", "add")
+        if recording and isinstance(self.db, Path) and not self.db.exists():
             self.ok("init")  # a researcher runs `pathways init` first: recording never makes a database
         return self.runner.invoke(app, [*args, "--db", str(self.db)], input=input, catch_exceptions=False,
                                   env={"COLUMNS": "200"})

@@ -20,6 +20,7 @@ def append_prepared(store: Any, events: Iterable[Prepared], *, file: str | None,
     or on any error (and on a dry run) nothing. New cases' keys are kept before the events they seal."""
     store.begin_write(waiting)
     try:
+        store.require_keys()
         batch = Batch(store, file=file)
         chunk: list[Prepared] = []
         for event in events:
@@ -52,7 +53,7 @@ def append_prepared(store: Any, events: Iterable[Prepared], *, file: str | None,
         store.log.commit()
         store.kept.committed()
         if batch.forgets:
-            store.destroy_forgotten_keys()
+            store.destroy_forgotten_keys(waiting)
     return AppendReport(batch.appended, batch.skipped, batch.first_position,
                         batch.last_position if batch.appended else None, dry_run, batch.other_coder)
 

@@ -17,16 +17,30 @@ from typing import Any
 from events.envelope import COLUMNS, EVENTS_TABLE, FORGOTTEN_INDEX, SETTINGS_TABLE
 from events.errors import Busy, PathwaysError, StorageError
 
-SCHEMA = EVENTS_TABLE.format(position="BIGINT") + """
-CREATE OR REPLACE FUNCTION pathways_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'the event log is append-only: % refused', TG_OP; END $$;
+APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION pathways_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.position IS DISTINCT FROM (SELECT coalesce(max(position), 0) + 1 FROM events) THEN
     RAISE EXCEPTION 'the event log is append-only: an insert must add the next position';
   END IF;
+  IF NEW.stream LIKE 'case:%' THEN
+    IF EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND type = 'CaseForgotten') THEN
+      RAISE EXCEPTION 'case % was erased: nothing may follow its CaseForgotten', substr(NEW.stream, 6);
+    END IF;
+    IF NEW.type <> 'CaseForgotten' AND left(NEW.data, 1) <> '"'
+        AND EXISTS (SELECT 1 FROM log_settings WHERE name = 'sealed' AND value = '1') THEN
+      RAISE EXCEPTION 'the log is sealed: a payload in clear is refused (case %)', substr(NEW.stream, 6);
+    END IF;
+  END IF;
   RETURN NEW;
 END $$;
+"""
+"""An insert only at the next position; nothing after a case's CaseForgotten; in a sealed log, no case
+payload in clear (CaseForgotten's reason is clear by design)."""
+SCHEMA = EVENTS_TABLE.format(position="BIGINT") + """
+CREATE OR REPLACE FUNCTION pathways_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the event log is append-only: % refused', TG_OP; END $$;
+""" + APPEND_ONLY + """
 CREATE OR REPLACE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION pathways_refuse();
 CREATE OR REPLACE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION pathways_refuse();
 CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
@@ -46,8 +60,23 @@ def is_url(target: object) -> bool:
 
 
 def shown(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+    """The URL without its password, for messages: `user:pw@` and a `password` query parameter
+    (which libpq also takes percent-encoded, `pass%77ord=`) both become `***`."""
+    from urllib.parse import unquote
+
+    masked = re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+    base, mark, query = masked.partition("?")
+    if not mark:
+        return masked
+    fragment = ""
+    if "#" in query:
+        query, fragment = query.split("#", 1)
+        fragment = "#" + fragment
+    parts = []
+    for part in query.split("&"):
+        name, equals, _ = part.partition("=")
+        parts.append(f"{name}=***" if equals and unquote(name).strip().lower() == "password" else part)
+    return f"{base}?{'&'.join(parts)}{fragment}"
 
 
 def translate(error: BaseException, where: str) -> PathwaysError | None:
@@ -139,12 +168,29 @@ class PostgresLog:
         if not columns:
             if not create:
                 raise PathwaysError(f"{self.path} holds no pathways event log (run `pathways init` on it)")
+            self.raw.execute(SETTINGS_TABLE)
             self.raw.execute(SCHEMA)
             self.raw.execute(KEYS_TABLE)
-            self.raw.execute(SETTINGS_TABLE)
             self.raw.execute(FORGOTTEN_INDEX)
         elif ", ".join(columns) != COLUMNS:
             raise PathwaysError(f"{self.path} has an `events` table of another layout: not a pathways database")
+        else:
+            self._upgrade_trigger()
+
+    def _upgrade_trigger(self) -> None:
+        """A log made before the insert trigger refused what follows an erasure gets it, when this
+        role owns the function (the owner's next command does it otherwise)."""
+        import psycopg
+
+        source = self.raw.execute("SELECT prosrc FROM pg_proc WHERE proname = 'pathways_append_only'").fetchone()
+        if source is None or "CaseForgotten" in source[0]:
+            return
+        try:
+            with self.raw.transaction():
+                self.raw.execute(SETTINGS_TABLE)
+                self.raw.execute(APPEND_ONLY)
+        except psycopg.errors.InsufficientPrivilege:
+            pass
 
     def missing_triggers(self) -> set[str]:
         present = {name for (name,) in self.raw.execute(
@@ -237,6 +283,9 @@ class PostgresLog:
     def keyring(self) -> "TableKeys":
         return TableKeys(self)
 
+    def prepare_keys(self) -> None:
+        """Nothing to make: the keys live in `case_keys`, a table of this database (made with it)."""
+
     def not_ours(self, tables: Sequence[str]) -> dict[str, str]:
         """Of `case_keys` and these tables, the ones there that this role may not rewrite (VACUUM FULL
         takes the owner's rights), with their owner: what a `forget` by this role leaves to that one."""
@@ -305,7 +354,7 @@ class TableKeys:
         self._write("INSERT INTO case_keys (name, secret) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
                     [(f"case:{case}", key.hex()) for case, key in keys.items()])
 
-    def destroy(self, cases: set[str]) -> int:
+    def destroy(self, cases: set[str], waiting: Callable[..., None] | None = None) -> int:
         names = [f"case:{case}" for case in cases]
         row = self.log.raw.execute("DELETE FROM case_keys WHERE name = ANY(%s)", (names,))
         return row.rowcount

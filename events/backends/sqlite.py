@@ -7,6 +7,7 @@ import os
 import sqlite3
 import stat
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 from pathlib import Path
@@ -27,6 +28,8 @@ BEGIN SELECT RAISE(ABORT, 'the event log is append-only: an insert must add the 
 """
 WRITE_CACHE_KIB = 64 * 1024
 """The page cache of a connection that writes (see `begin_write`)."""
+IDENTITY = "database_id"
+"""The log's random id, kept in its settings and in its key file (`sealing/keyfile.py`)."""
 TRIGGERS = ("events_no_update", "events_no_delete", "events_append_only")
 """The insert trigger closes `REPLACE INTO` (a delete in disguise, which fires no delete trigger) and
 any insert at or below the head: the log only grows, one position at a time."""
@@ -69,10 +72,14 @@ class SQLiteLog:
 
     def __init__(self, path: Path, *, create: bool, busy_seconds: float) -> None:
         self.path = path
+        self.real = path if str(path) == ":memory:" else path.resolve()  # symlinks resolved once: the file
+        # opened and made, and the key file beside it (not beside a link to it)
         self.busy_seconds = busy_seconds
         self.read_only = False
-        self.made_file = False
-        """This connection created the file (so a refused import may remove it again, `EventStore.abandon`)."""
+        self.made_file, self.keys_before = False, True
+        """Whether this connection created the file (so a refused import may remove it again,
+        `EventStore.abandon`), and whether a key file was there before (else it goes with the file)."""
+        self.write_refused: str | None = None
         self.conn = self._connect(create)
         try:
             self._prepare(create)
@@ -82,31 +89,15 @@ class SQLiteLog:
 
     def _connect(self, create: bool) -> sqlite3.Connection:
         """Open the file, read-write where possible, else read-only (a read-only file or mount)."""
-        path = self.path
+        path, real = self.path, self.real  # `path` as given, for messages; `real` for the file itself
         if str(path) == ":memory:":  # a scratch log (a dry run with no database yet)
             return sqlite3.connect(":memory:", isolation_level=None)
-        if path.is_dir():
-            raise StorageError(f"{path} is a folder, not a database file")
-        special = _special_file(path)
-        if special is not None:  # SQLite would block on a FIFO, read a device, fail obscurely on a socket
-            raise StorageError(f"{path} is {special}, not a database file")
-        if not path.exists():
-            if not create:
-                raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
-            if not path.parent.is_dir():
-                raise StorageError(f"cannot create {path}: no folder {path.parent}")
-            try:  # made private (0600) before SQLite writes a byte; its -wal and -shm take the same mode
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-                self.made_file = True
-            except FileExistsError:
-                pass
-            except OSError as error:
-                raise StorageError(f"cannot create {path}: {error.strerror}") from None
-        elif not os.access(path, os.R_OK):
-            raise StorageError(f"cannot read {path}: permission denied")
-        writable = not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        made = _checked_or_made(path, real, create)
+        if made is not None:
+            self.made_file, self.keys_before = True, made
+        writable = not real.exists() or (os.access(real, os.W_OK) and os.access(real.parent, os.W_OK))
         attempts = [("", False)] if writable else []
-        attempts += [("?mode=ro", True), ("?mode=ro&immutable=1", True)] if path.exists() else []
+        attempts += [("?mode=ro", True), ("?mode=ro&immutable=1", True)] if real.exists() else []
         if not attempts:
             raise StorageError(f"cannot create {path}: the folder is not writable")
         from urllib.parse import quote
@@ -114,7 +105,7 @@ class SQLiteLog:
         last: sqlite3.Error | None = None
         for query, read_only in attempts:
             try:
-                conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}{query}", uri=True,
+                conn = sqlite3.connect(f"file:{quote(str(real))}{query}", uri=True,
                                        timeout=self.busy_seconds, isolation_level=None, check_same_thread=False)
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 if not read_only:
@@ -126,6 +117,8 @@ class SQLiteLog:
                 last = error
                 if "not a database" in str(error) or "malformed" in str(error):
                     break
+                if not read_only:  # a writable file SQLite could not open to write: said if a write is asked
+                    self.write_refused = str(error)
                 continue
             self.read_only = read_only
             return conn
@@ -155,6 +148,9 @@ class SQLiteLog:
     def begin_write(self, waiting: Callable[[float], None] | None = None, *, wait: bool = True) -> None:
         """BEGIN IMMEDIATE, waiting up to `busy_seconds` for another writer (calling `waiting` with
         the seconds waited, about once a second); Busy at the limit, or at once with wait=False."""
+        if self.read_only and self.write_refused is not None:
+            raise StorageError(f"{self.path} could not be opened for writing although the file is writable (SQLite: "
+                               f"{self.write_refused}; a full disk?): nothing was written")
         if self.read_only:
             raise StorageError(f"{self.path} is read-only: this command writes; read commands work on it")
         started = time.monotonic()
@@ -238,10 +234,13 @@ class SQLiteLog:
         self.conn.execute("INSERT OR REPLACE INTO log_settings (name, value) VALUES (?, ?)", (name, value))
 
     def keyring(self) -> Any:
-        from events.sealing.keyfile import KeyFile, key_path
         from events.sealing.cipher import MemoryKeys
 
-        return MemoryKeys() if str(self.path) == ":memory:" else KeyFile(key_path(self.path))
+        return MemoryKeys() if str(self.path) == ":memory:" else _key_file(self)
+
+    def prepare_keys(self) -> None:
+        if not self.read_only and str(self.path) != ":memory:":
+            _prepare_keys(self)
 
     def not_ours(self, tables: Sequence[str]) -> dict[str, str]:
         """Nothing: whoever may write the file may rewrite every table in it."""
@@ -256,3 +255,74 @@ class SQLiteLog:
             return (f"another process is reading {self.path}, so its WAL could not be emptied yet; "
                     "`pathways forget` again when it is done finishes the job")
         return None
+
+
+def _first_sealed(conn: sqlite3.Connection, case: str) -> tuple[str, int, str, str] | None:
+    """A case's first event as stored, when it is sealed: what proves a key file belongs to the log."""
+    row = conn.execute("SELECT stream, version, event_id, data FROM events WHERE stream = ? ORDER BY version LIMIT 1",
+                       (f"case:{case}",)).fetchone()
+    return None if row is None or not row[3].startswith('"') else (row[0], row[1], row[2], row[3])
+
+
+def _prepare_keys(log: SQLiteLog) -> None:
+    """A sealed log that may be written: its id (made once, the first writer's kept), and the key
+    file of a log that holds no case yet (made now, bound to it; never again once it has cases)."""
+    if log.setting(IDENTITY) is None:  # once; a writer holding the lock now leaves it to the next open
+        log.conn.execute("PRAGMA busy_timeout = 0")  # a reader never waits for it
+        try:
+            log.conn.execute("INSERT OR IGNORE INTO log_settings (name, value) VALUES (?, ?)",
+                             (IDENTITY, uuid.uuid4().hex))
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+        finally:
+            log.conn.execute(f"PRAGMA busy_timeout = {int(log.busy_seconds * 1000)}")
+    keyring = log.keyring()
+    if not keyring.exists() and log.conn.execute(
+            "SELECT 1 FROM events WHERE stream >= 'case:' AND stream < 'case;' LIMIT 1").fetchone() is None:
+        keyring.create()
+
+
+def _key_file(log: SQLiteLog) -> Any:
+    """The key file beside the real file, bound to the log."""
+    from events.sealing.keyfile import Binding, KeyFile, key_path
+
+    keys = KeyFile(key_path(log.real), Binding(str(log.path), log.setting(IDENTITY),
+                                               lambda case: _first_sealed(log.conn, case)), patience=log.busy_seconds,
+                   open_log=log.setting("sealed") != "1")
+    stray = key_path(Path(os.path.abspath(log.path)))
+    if stray != keys.path and stray.exists() and not keys.exists():  # made beside a link by an older version
+        keys.where += f" (the key file {stray} beside the link was made by an earlier version: move it there)"
+    return keys
+
+
+def _checked_or_made(path: Path, real: Path, create: bool) -> bool | None:
+    """Refuse what is no database file (a folder, a FIFO, a device, a socket, an unreadable file) and
+    make a missing one (0600, before SQLite writes a byte; its -wal and -shm take the same mode) where
+    `create`: None when the file was there, else whether a key file was there before it."""
+    if real.is_dir():
+        raise StorageError(f"{path} is a folder, not a database file")
+    special = _special_file(real)
+    if special is not None:  # SQLite would block on a FIFO, read a device, fail obscurely on a socket
+        raise StorageError(f"{path} is {special}, not a database file")
+    if not real.exists():
+        if not create:
+            raise PathwaysError(f"no database at {path} (run `pathways init` or import into it first)")
+        if not real.parent.is_dir():
+            raise StorageError(f"cannot create {path}: no folder {real.parent}")
+        try:  # made private (0600) before SQLite writes a byte; its -wal and -shm take the same mode
+            os.close(os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return _key_file_of(real).exists()
+        except FileExistsError:
+            pass
+        except OSError as error:
+            raise StorageError(f"cannot create {path}: {error.strerror}") from None
+    elif not os.access(real, os.R_OK):
+        raise StorageError(f"cannot read {path}: permission denied")
+    return None
+
+
+def _key_file_of(real: Path) -> Path:
+    from events.sealing.keyfile import key_path
+
+    return key_path(real)

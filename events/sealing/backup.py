@@ -34,8 +34,35 @@ def _sealed(store: EventStore) -> None:
         raise PathwaysError(f"{store.path} is an open database: it has no keys to back up or restore", field="--db")
 
 
-def backup(store: EventStore, file: Path) -> int:
-    """Write the keys to a new file (mode 0600); how many case keys."""
+@attrs.frozen
+class BackedUp:
+    keys: int
+    finished: tuple[str, ...] = ()
+    """Erased cases whose keys were still held (a forget cut short): destroyed first, not backed up."""
+    left_out: tuple[str, ...] = ()
+    """Erased cases whose keys are still held and could not be destroyed here: left out of the backup."""
+
+
+def finish_erasures(store: EventStore) -> tuple[list[str], list[str]]:
+    """The erased cases whose keys are still held (a forget cut short before its key was destroyed):
+    their keys destroyed now; (finished, left) where `left` could not be (the key place is not
+    writable here). Whatever writes keys elsewhere (a backup, a copy) leaves them out either way."""
+    if not store.sealed or not store.log.keyring().exists():
+        return [], []
+    store._forgotten = None
+    held = sorted(set(store.forgotten()) & set(store.log.keyring().keys()))
+    if not held:
+        return [], []
+    try:
+        store.destroy_forgotten_keys()
+    except PathwaysError:
+        return [], held
+    return held, []
+
+
+def backup(store: EventStore, file: Path) -> BackedUp:
+    """Write the keys to a new file (mode 0600), never an erased case's: a forget cut short is
+    finished first (its key destroyed) where the key place may be written, else its key left out."""
     _sealed(store)
     keyring = store.log.keyring()
     try:  # read first: a role that may not read the keys (PostgreSQL's auditor) is told so, not "no keys"
@@ -44,6 +71,10 @@ def backup(store: EventStore, file: Path) -> int:
         raise StorageError(f"cannot back up the keys: {error}") from None
     if not content and not keyring.exists():
         raise StorageError(f"no keys at {keyring.where}: nothing to back up")
+    finished, left = finish_erasures(store)
+    erased = set(store.forgotten())
+    content = {name: value for name, value in keyring.dump().items()
+               if not (name.startswith("case:") and name[5:] in erased)}
     document = {"format": FORMAT, "version": 1, "taken": utc_now(), "head": str(store.last()), "keys": content}
     try:
         descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -55,7 +86,7 @@ def backup(store: EventStore, file: Path) -> int:
         json.dump(document, handle, indent=1)
         handle.flush()
         os.fsync(handle.fileno())
-    return sum(name.startswith("case:") for name in content)
+    return BackedUp(sum(name.startswith("case:") for name in content), tuple(finished), tuple(left))
 
 
 def _read(file: Path) -> dict[str, str]:

@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import itertools
 import os
+from collections.abc import Callable
 from typing import Protocol
 
 from events.errors import PathwaysError
@@ -45,8 +46,9 @@ class Keyring(Protocol):
     def add(self, keys: dict[str, bytes]) -> None:
         """Keep these new case keys durably (before the events they seal are committed)."""
 
-    def destroy(self, cases: set[str]) -> int:
-        """Remove these cases' keys so that no copy remains in the key place; how many were held."""
+    def destroy(self, cases: set[str], waiting: Callable[..., None] | None = None) -> int:
+        """Remove these cases' keys so that no copy remains in the key place; how many were held
+        (`waiting(seconds, what)` is told while another process holds the key place's lock)."""
 
     def project_secret(self) -> bytes:
         """The project's secret for keyed pseudonyms (made on first use)."""
@@ -72,6 +74,18 @@ class Tampered(PathwaysError):
 
 def is_sealed(stored_data: str) -> bool:
     return stored_data.startswith('"')
+
+
+def looks_sealed(stored_data: str, stored_meta: str) -> bool:
+    """Whether a stored row has the shape of a sealed payload (`"aesgcm1:<base64>"`, a nonce and a
+    tag at least, meta `"sealed"`): all that can be checked of an erased case's events, with no key."""
+    if stored_meta != SEALED_META or not (stored_data.startswith(_STORED_MARK) and stored_data.endswith('"')):
+        return False
+    try:
+        raw = binascii.a2b_base64(stored_data[len(_STORED_MARK):-1], strict_mode=True)
+    except ValueError:
+        return False
+    return len(raw) >= 12 + 16
 
 
 def new_key() -> bytes:
@@ -224,7 +238,7 @@ class MemoryKeys:
     def add(self, keys: dict[str, bytes]) -> None:
         self._content.update({f"case:{case}": key.hex() for case, key in keys.items()})
 
-    def destroy(self, cases: set[str]) -> int:
+    def destroy(self, cases: set[str], waiting: Callable[..., None] | None = None) -> int:
         return sum(self._content.pop(f"case:{case}", None) is not None for case in cases)
 
     def project_secret(self) -> bytes:

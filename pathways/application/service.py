@@ -7,7 +7,7 @@ from itertools import chain
 
 import attrs
 
-from events.errors import InvalidEvent, PathwaysError, UnknownCase
+from events.errors import InvalidEvent, PathwaysError, StorageError, UnknownCase
 from events import dates
 from events.store import EventStore
 from events.timestamps import parse_timestamp
@@ -127,22 +127,31 @@ class Forgetting:
 
 
 def forget(store: EventStore, case: str, reason: str, *, recorded_by: str | None = None,
-           waiting: Callable[[float], None] | None = None) -> Forgetting:
+           waiting: Callable[..., None] | None = None) -> Forgetting:
     """Erase a case: CaseForgotten in the log, its key destroyed, its rows out of every table, the
     storage's side files emptied. Run again on an erased case, it finishes what a crash cut short,
-    or what a role that may not rewrite the tables (a server's writer role) left to their owner."""
+    or what a role that may not rewrite the tables (a server's writer role) left to their owner. A
+    failure once CaseForgotten is committed (a full disk) says so, and what is left (StorageError)."""
     stream = store.require_case(case, field="CASE", erased_ok=True)
     already = case in store.forgotten()
     held = store.sealed and store.sealer.has_key(case)
-    if already:
-        store.destroy_forgotten_keys()  # a forget cut short: its key may still be held
-    else:
-        store.forget(case, reason, recorded_by=recorded_by, waiting=waiting)  # destroys the key once committed
-    destroyed = int(held and not store.sealer.has_key(case))
+    committed, stage = store.kept.events, "destroying its key"
     tables = [*TABLES, STATE_TABLE]
-    theirs = store.log.not_ours(tables)
-    dropped = Projector(store).drop_case(case)
-    note = store.scrub(tables)
+    try:
+        if already:
+            store.destroy_forgotten_keys(waiting)  # a forget cut short: its key may still be held
+        else:
+            store.forget(case, reason, recorded_by=recorded_by, waiting=waiting)  # destroys the key once committed
+        destroyed = int(held and not store.sealer.has_key(case))
+        stage = "removing its rows from the projection tables"
+        theirs = store.log.not_ours(tables)
+        dropped = Projector(store).drop_case(case)
+        stage = "emptying the storage's side files (WAL) and rewriting the tables"
+        note = store.scrub(tables)
+    except Exception as error:
+        if not already and store.kept.events == committed:
+            raise  # nothing was committed: the error says what stopped it
+        raise _unfinished(store, case, stage, error) from None
     return Forgetting(case, store.forgotten()[case].position, store.head(stream), destroyed, already, note,
                       _left(case, theirs, rows_stay=not dropped and any(name in theirs for name in TABLES)))
 
@@ -156,6 +165,26 @@ def _left(case: str, theirs: dict[str, str], *, rows_stay: bool) -> str | None:
     key = " (its key's among them)" if "case_keys" in theirs else ""
     return (f"{rows}the deleted rows' bytes{key} stay in the files of {', '.join(sorted(theirs))} until their "
             f"owner ({owners}) runs `pathways forget {case} --reason ...` again")
+
+
+def _unfinished(store: EventStore, case: str, stage: str, error: Exception) -> StorageError:
+    """What a forget stopped after its commit leaves, said truthfully, and how to finish it."""
+    store._forgotten = None
+    erased = store.forgotten().get(case)
+    where = f" (position {erased.position})" if erased else ""
+    try:
+        key = ("its key is still in " + store.log.keyring().where if case in store.log.keyring().keys()
+               else "its key is destroyed")
+    except PathwaysError:
+        key = "whether its key is destroyed could not be read"
+    if isinstance(error, PathwaysError):
+        cause = error.reason
+    elif isinstance(error, OSError) and error.strerror:
+        cause = error.strerror
+    else:
+        cause = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return StorageError(f"case {case} is erased only in part: CaseForgotten is committed{where} and {key}; "
+                        f"{stage} failed: {cause}; run the same `pathways forget {case}` again to finish it")
 
 
 def rebuild(store: EventStore, settings: Settings, progress: Callable[[int], None] | None = None) -> CatchUp:
