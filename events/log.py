@@ -207,10 +207,11 @@ class EventLog:
         return [case_of(stream) for (stream,) in rows]
 
     def coders(self) -> dict[str, set[str]]:
-        """Case -> the coders (`recorded_by`) of its events but its opening and an erasure (those code
-        nothing of the story); events without a coder name none."""
+        """Case -> the coders (`recorded_by`) of its events that code the story (not its opening, an
+        erasure, a correction, a retraction, a kept transcript); events without a coder name none."""
         rows = self.conn.execute("SELECT DISTINCT stream, recorded_by FROM events WHERE stream LIKE 'case:%' "
-                                 "AND recorded_by IS NOT NULL AND type NOT IN ('CaseOpened', 'CaseForgotten')")
+                                 "AND recorded_by IS NOT NULL AND type NOT IN "
+                                 "('CaseOpened', 'CaseForgotten', 'EventAmended', 'EventRetracted', 'SourceText')")
         found: dict[str, set[str]] = {}
         for stream, coder in rows:
             found.setdefault(case_of(stream), set()).add(coder)

@@ -93,3 +93,13 @@ def test_a_report_of_a_log_with_one_coder_per_case_has_no_agreement_page(cli, tm
     cli.ok("report", "--out", str(tmp_path / "r"))
     assert not (tmp_path / "r" / "agreement.html").exists()
     assert "more than one coder" not in (tmp_path / "r" / "index.html").read_text()
+
+
+def test_who_only_corrected_or_retracted_is_no_coder(two):
+    two.ok("amend", "dc", "#2", "--reason", "a typo", "--by", "editor", "--confidence", "high")
+    two.ok("retract", "dc", "#3", "--reason", "coded twice", "--by", "reviewer")
+    result = two.run("loops", "--by", "editor")
+    assert result.exit_code == 2
+    assert "no coder 'editor' in the log (the log has: coder-a, coder-b)" in result.stderr
+    assert two.json("agree", "--coders", "coder-a,coder-b")["single_coded"] == []
+    assert two.run("agree", "--coders", "coder-a,editor").exit_code == 2

@@ -280,3 +280,30 @@ def test_kept_transcripts_work_the_same_on_each_backend(target, tmp_path):
     assert [p["quote"] for p in passages] == list(QUOTES)
     run("report", "--out", str(tmp_path / "report"))
     assert "said: <mark>learn the language first</mark>" in (tmp_path / "report" / "cases" / "ir-1.html").read_text()
+
+
+def test_an_amended_quote_is_not_shown_in_the_words_it_replaced(tmp_path):
+    path, _, _, _ = _project(tmp_path / "p.qdpx")
+    cli = Cli(tmp_path / "t.db")
+    cli.ok("import", str(path), "--with-sources")
+    cli.ok("amend", "ir-1", "#3", "--reason", "the permit's office named", "--quote", "[office] refused my permit")
+    passages = cli.json("show", "ir-1", "--context")["passages"]
+    assert [p["ref"] for p in passages] == ["ir-1#2"]  # the amended one is shown alone, as it stands
+    cli.ok("report", "--out", str(tmp_path / "report"))
+    page = (tmp_path / "report" / "cases" / "ir-1.html").read_text(encoding="utf-8")
+    assert "<mark>the IND refused my permit</mark>" not in page and "<mark>learn the language first</mark>" in page
+
+
+def test_a_kept_transcripts_event_ids_do_not_confirm_a_guessed_text(tmp_path):
+    path, _, source, _ = _project(tmp_path / "p.qdpx")
+    text = "\r\n\r\n".join([ARRIVAL, COUNSEL, REFUSAL])
+    unkeyed = {transcripts.part_id("ir-1", source, text, 1, None)}
+    ids = []
+    for name in ("a.db", "b.db"):
+        cli = Cli(tmp_path / name)
+        cli.ok("import", str(path), "--with-sources")
+        assert cli.json("import", str(path), "--with-sources")["appended"] == 0  # the same ids again
+        ids.append({e["event_id"] for e in _kept(cli)})
+        assert len(_joined(_kept(cli))) == 1
+    assert not ids[0] & unkeyed and not ids[1] & unkeyed  # the text's plain hash is in no id
+    assert not ids[0] & ids[1]  # keyed by each project's secret

@@ -4,7 +4,6 @@ still count in the discretion question."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 
 from pathways.analysis.case import CaseAnalysis
 
@@ -18,7 +17,3 @@ def is_vignette(analysis: CaseAnalysis) -> bool:
     contacts = [step for step in analysis.pathway.steps if step.type == "ContactRecorded"]
     return len(contacts) == 1 and contacts[0].account == STREET_LEVEL and not analysis.loops
 
-
-def split_cases(analyses: Sequence[CaseAnalysis]) -> tuple[list[CaseAnalysis], list[CaseAnalysis]]:
-    """(study cases, street-level vignettes), each in the order given."""
-    return ([a for a in analyses if not is_vignette(a)], [a for a in analyses if is_vignette(a)])

@@ -93,7 +93,8 @@ def import_project(store: EventStore, path: Path, *, map_file: Path | None = Non
     retractions = _retractions(project, conversion, stored, path) if sync else []
     records += [record for record, _ in retractions]
     whence += [who for _, who in retractions]
-    kept = _source_texts(project, conversion) if with_sources else []
+    key = store.log.keyring().project_secret() if with_sources and store.sealed else None  # ids of kept texts
+    kept = _source_texts(project, conversion, key) if with_sources else []
     records += [record for record, _ in kept if record["event_id"] not in stored]
     whence += [who for record, who in kept if record["event_id"] not in stored]
     known += sum(1 for record, _ in kept if record["event_id"] in stored)
@@ -108,7 +109,7 @@ def import_project(store: EventStore, path: Path, *, map_file: Path | None = Non
                     len({(record["case"], record["data"]["source"]) for record, _ in kept}))
 
 
-def _source_texts(project: Project, conversion: Conversion) -> list[tuple[dict[str, Any], str]]:
+def _source_texts(project: Project, conversion: Conversion, key: bytes | None) -> list[tuple[dict[str, Any], str]]:
     """The `SourceText` records of each imported case: the sources it holds by `SourceRef` and those its
     coded selections lie in, in the project's order, each split into parts under the event limits."""
     sources_of: dict[str, set[str]] = {}
@@ -125,7 +126,8 @@ def _source_texts(project: Project, conversion: Conversion) -> list[tuple[dict[s
         for source in project.sources:
             if source.guid in held and source.text is not None:
                 who = f"source {describe(source.guid, source.name)}"
-                found += [(record, who) for record in transcripts.records(case, source.guid, source.name, source.text)]
+                found += [(record, who) for record in transcripts.records(case, source.guid, source.name, source.text,
+                                                                          key=key)]
     return found
 
 

@@ -113,9 +113,9 @@ def pseudonymise_envelope(envelope: dict, secret: bytes, versions: dict[str, int
     def ref(text: str) -> str | None:
         return rewrite(text, case, alias, versions)
 
-    if envelope["type"] == "SourceText":  # a transcript: its place kept (versions stay in step), no word of it
+    if envelope["type"] == "SourceText":  # a transcript: its place kept (versions stay in step), no word of it,
         return {"type": "SourceText", "case": alias, "schema_version": envelope["schema_version"], "occurred": None,
-                "data": {"source": "", "part": data["part"], "parts": data["parts"], "start": 0, "text": ""}}
+                "data": {"source": "", "part": 1, "parts": 1, "start": 0, "text": ""}}  # nor its length
     for key in FREE_TEXT:
         data.pop(key, None)
     if isinstance(data.get("level"), str):

@@ -16,8 +16,8 @@ the case is no longer in the log); called for a case whose stored rows are damag
 
 
 class TableReader:
-    """Reads the tables through one connection; `opener` opens the sealed rows of a case (None, or
-    `tables.clear`: an open log). A case whose rows cannot be read back as written goes to `repair`
+    """Reads the tables through one connection; `opener` opens the sealed rows of a case (None: an
+    open log). A case whose rows cannot be read back as written goes to `repair`
     (without one: DamagedRow, one line, exit 1)."""
 
     def __init__(self, conn: Any, where: str, opener: Seal | None, *, repair: Repair | None = None) -> None:

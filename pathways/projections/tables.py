@@ -149,10 +149,6 @@ def assemble(profile: Sequence[Any], steps: Sequence[tuple], edges: Sequence[tup
         raise DamagedRow(case, f"a column does not parse: {type(error).__name__}") from None
 
 
-def clear(case: str, text: str | None) -> str | None:
-    return text
-
-
 def rows(analysis: CaseAnalysis, seal: Seal | None) -> dict[str, list[tuple]]:
     """A case's rows for every table: readable, or sealed with `seal` (`seal_row`)."""
     profile = analysis.pathway.profile
@@ -178,7 +174,7 @@ def rows(analysis: CaseAnalysis, seal: Seal | None) -> dict[str, list[tuple]]:
             (case, r.ref, dumps(r.variables), r.polarity, r.valence, r.change, r.matched, dumps(r.agreement),
              int(r.none), r.note, r.recorded_by) for r in analysis.readings]),
     }
-    if seal is None or seal is clear:
+    if seal is None:
         return {name: [(*row, None) for row in table] for name, table in tables.items()}
     return {name: [seal_row(name, row, seal) for row in table] for name, table in tables.items()}
 
@@ -203,7 +199,7 @@ def open_row(name: str, stored: Sequence[Any], opener: Seal | None) -> tuple:
     """A stored row as it was written (without its `sealed` column); DamagedRow when it cannot be:
     a ciphertext that does not open, was moved from another row, or a row of the wrong kind for the log."""
     case, blob = stored[0], stored[-1]
-    if opener is None or opener is clear:
+    if opener is None:
         if blob is not None:
             raise DamagedRow(case, f"a sealed row in {name} of an open log")
         return tuple(stored[:-1])

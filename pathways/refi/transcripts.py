@@ -8,6 +8,7 @@ Pure: texts and events in, records and passages out. The text is kept exactly as
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -51,9 +52,12 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def part_id(case: str, source: str, text_digest: str, part: int) -> str:
-    """A part's event id: the same project imported again gives the same ids (and appends nothing)."""
-    return str(uuid.uuid5(ID_NAMESPACE, f"source-text:{case}:{source}:{text_digest}:{part}"))
+def part_id(case: str, source: str, text: str, part: int, key: bytes | None) -> str:
+    """A part's event id: the same project imported again gives the same ids (and appends nothing), a
+    changed text new ones. Ids stay in clear (and after `forget`), so the text enters them through a
+    keyed hash (`key`: the project's secret): nobody holding a guessed transcript can confirm it."""
+    keyed = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest() if key else digest(text)
+    return str(uuid.uuid5(ID_NAMESPACE, f"source-text:{case}:{source}:{keyed}:{part}"))
 
 
 def split(text: str, size: int = PART) -> list[tuple[int, str]]:
@@ -64,11 +68,12 @@ def split(text: str, size: int = PART) -> list[tuple[int, str]]:
     return [(start, text[start:start + size]) for start in range(0, len(text), size)] or [(0, "")]
 
 
-def records(case: str, source: str, name: str, text: str, size: int = PART) -> list[dict[str, Any]]:
-    """The import records keeping one source's text in a case, in order."""
+def records(case: str, source: str, name: str, text: str, size: int = PART,
+            key: bytes | None = None) -> list[dict[str, Any]]:
+    """The import records keeping one source's text in a case, in order (`key`: see `part_id`)."""
     whole = digest(text)
     pieces = split(text, size)
-    return [{"type": TYPE, "case": case, "event_id": part_id(case, source, whole, index),
+    return [{"type": TYPE, "case": case, "event_id": part_id(case, source, text, index, key),
              "data": {"source": source, "name": name, "digest": whole, "part": index, "parts": len(pieces),
                       "start": start, "text": piece}}
             for index, (start, piece) in enumerate(pieces, start=1)]
@@ -135,7 +140,9 @@ def passage(transcript: Transcript, start: int, end: int) -> Passage | None:
 
 def passages(events: Iterable[Any]) -> dict[str, Passage]:
     """Each event's quote in its paragraph, by event id, for the events coded in a kept transcript
-    (`meta.refi` names its source and positions). `events`: the case's live events, as they stand."""
+    (`meta.refi` names its source and positions) whose quote, as it stands, is the text there: a quote
+    amended since (a name taken out, say) is not shown in the words it replaced. `events`: the case's
+    live events, as they stand."""
     events = list(events)
     transcripts = join(events)
     found = {}
@@ -146,6 +153,7 @@ def passages(events: Iterable[Any]) -> dict[str, Passage]:
         start, end = refi.get("start"), refi.get("end")
         if isinstance(start, int) and isinstance(end, int):
             found_passage = passage(transcripts[refi["source"]], start, end)
-            if found_passage is not None:
-                found[event.event_id] = found_passage
+            quote = event.data.get("quote") if isinstance(event.data, Mapping) else None
+            if found_passage is not None and (quote is None or quote == found_passage.quote):
+                found[event.event_id] = found_passage  # an amended quote no longer lies there: shown alone
     return found
