@@ -80,3 +80,25 @@ def test_a_command_over_every_case_holds_one_case_at_a_time(cli, tmp_path, alive
     cli.ok(*(arg.replace("{tmp}", str(tmp_path)) for arg in args))
     read, most = alive()
     assert read == 12 and most <= 3, (read, most)  # all twelve at once before the counters were folded
+
+
+def test_the_agreement_of_two_coders_holds_one_case_at_a_time(cli, tmp_path, monkeypatch):
+    """The report's agreement page (and `agree`) compare each double-coded case and let it go."""
+    import pathways.projections.timetravel as timetravel
+
+    from .coders_case import double_coded
+
+    tracked: list[weakref.ref] = []
+    most = [0]
+    analyse = timetravel.analyse_case
+
+    def counted(*args, **kwargs):
+        analysis = analyse(*args, **kwargs)
+        tracked.append(weakref.ref(analysis))
+        most[0] = max(most[0], sum(ref() is not None for ref in tracked))
+        return analysis
+
+    monkeypatch.setattr(timetravel, "analyse_case", counted)
+    cli.ok("import", str(write_jsonl(tmp_path / "dc.jsonl", [e for n in range(8) for e in double_coded(f"dc-{n}")])))
+    assert len(cli.json("agree", "--coders", "coder-a,coder-b")["cases"]) == 8
+    assert len(tracked) == 16 and most[0] <= 4, (len(tracked), most[0])  # a pair and the next; all 16 before

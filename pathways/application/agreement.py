@@ -3,10 +3,13 @@ each coder's events (in memory; the tables are untouched)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from events.errors import InvalidEvent
 from events.store import EventStore
 
 from pathways.analysis.agreement import Agreement, Pair, compare
+from pathways.analysis.case import CaseAnalysis
 from pathways.analysis.pathway import Settings
 from pathways.application.service import parse_coders
 from pathways.projections.timetravel import time_travel
@@ -40,11 +43,18 @@ def agreement(store: EventStore, settings: Settings, coders: str, case: str | No
 
 
 def agreement_of(store: EventStore, settings: Settings, pair: Pair, case: str | None = None) -> Agreement:
+    """The comparison of one pair of coders, reading one case at a time (each coder's analysis of it,
+    compared and let go): a report over every double-coded case holds two analyses, not all of them."""
     both, alone = coded_by(store, pair, case)
-    first, second = ({analysis.case: analysis
-                      for analysis in time_travel(store, settings, cases=both, coders=frozenset({coder}))}
-                     for coder in pair)
-    return compare(pair, ((first[name], second[name]) for name in both if name in first and name in second), alone)
+
+    def each() -> Iterator[tuple[CaseAnalysis, CaseAnalysis]]:
+        for name in both:
+            a, b = (next(iter(time_travel(store, settings, cases=[name], coders=frozenset({coder}))), None)
+                    for coder in pair)
+            if a is not None and b is not None:
+                yield a, b
+
+    return compare(pair, each(), alone)
 
 
 def pairs_on_cases(store: EventStore) -> list[Pair]:
