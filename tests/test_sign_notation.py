@@ -21,3 +21,12 @@ def test_cycles_links_and_readings_use_the_one_notation(tmp_path):
     assert f"link integration {MINUS_ARROW} discrepancy" in shown  # a step's label
     for text in (loops, log, shown):
         assert " -> " not in text and "─-→" not in text
+
+
+def test_the_reports_step_table_signs_a_negative_link_with_a_true_minus(cli, tmp_path):
+    """The step labels come from the analysis: the report's pathway table prints them as they are."""
+    cli.ok("case", "open", "c", "--origin", "IR", "--motive", "asylum")
+    cli.ok("add", "link", "c", "--from", "trust", "--to", "stress", "--sign", "-")
+    cli.ok("report", "--out", str(tmp_path / "r"))
+    page = (tmp_path / "r" / "cases" / "c.html").read_text(encoding="utf-8")
+    assert "link trust ─−→ stress" in page and "─-→" not in page

@@ -13,7 +13,7 @@ from events.envelope import Event
 from pathways.analysis.causal import CausalGraph, Edge, build_graph
 from pathways.analysis.classify import Loop, Reading, classify, compare_readings
 from pathways.analysis.loops import Budget, enumerate_cycles
-from pathways.analysis.pathway import Pathway, Settings, build_pathway, live_events
+from pathways.analysis.pathway import Pathway, Settings, arrow, build_pathway, live_events
 from pathways.analysis.polarity import SIGN_TEXT, history_label, history_text, sign_history_text
 from pathways.analysis.provenance import cycle_edges, link_json
 
@@ -55,7 +55,7 @@ class CaseAnalysis:
             return None
         by_ref = {step.ref: step for step in self.pathway.steps}
         told = (link_json(edge, by_ref) for edge in cycle_edges(loop.variables, self.graph.index()))
-        links = "; ".join(f"{link['from']} ─{link['sign']}→ {link['to']}: "
+        links = "; ".join(f"{link['from']} {arrow(link['sign'])} {link['to']}: "
                           f"{' + '.join(link['accounts']) or 'no account'}"
                           for link in told)
         return f"{loop.id} is stitched from the {' and '.join(loop.accounts)} accounts ({links})"

@@ -120,6 +120,11 @@ class Step(NamedTuple):
         return {name: _as_lists(value) for name, value in zip(self._fields[:-1], self)}
 
 
+def arrow(sign: str) -> str:
+    """A signed arrow in the one notation of every view: `─+→`, or `─−→` with a true minus."""
+    return f"─{'−' if sign == '-' else sign}→"
+
+
 def _as_lists(value: Any) -> Any:
     return [_as_lists(item) for item in value] if isinstance(value, tuple) else value
 
@@ -257,9 +262,9 @@ def label_of(event: Event) -> str:
     if event.type == "StateObserved":
         return f"{data['variable']} {data.get('direction') or data.get('level', '')}".strip()
     if event.type == "ExpectationFormed":
-        return "expects " + ", ".join(f"{l['from']} ─{l['sign']}→ {l['to']}" for l in data["links"])
+        return "expects " + ", ".join(f"{l['from']} {arrow(l['sign'])} {l['to']}" for l in data["links"])
     if event.type == "LinkCoded":
-        return f"link {data['from']} ─{data['sign']}→ {data['to']}"
+        return f"link {data['from']} {arrow(data['sign'])} {data['to']}"
     if event.type == "LoopCoded":
         if data.get("none"):
             return "reading: no loop in the case"
