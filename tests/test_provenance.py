@@ -53,9 +53,10 @@ def test_a_loop_told_by_two_accounts_is_stitched_and_one_told_whole_is_not(told)
     assert links[("effort", "trust")] == {
         "from": "effort", "to": "trust", "sign": "+", "accounts": ["caseworker"], "coders": ["coder-a"],
         "sources": ["caseworker interview"],
-        "citations": [{"ref": "st#3", "account": "caseworker", "coder": "coder-a", "source": "caseworker interview"}]}
+        "citations": [{"ref": "st#3", "account": "caseworker", "coder": "coder-a", "source": "caseworker interview",
+                       "sign": "+"}]}
     assert links[("trust", "effort")]["citations"] == [
-        {"ref": "st#4", "account": "migrant", "coder": "coder-a", "source": "interview 1"}]
+        {"ref": "st#4", "account": "migrant", "coder": "coder-a", "source": "interview 1", "sign": "+"}]
 
 
 def test_provenance_reads_back_from_the_tables_as_computed_in_memory(told):
@@ -112,3 +113,20 @@ def test_a_pseudonymised_report_names_no_source_or_coder(told, tmp_path):
     told.ok("report", "--out", str(tmp_path / "p"), "--pseudonymise")
     pages = " ".join(path.read_text() for path in (tmp_path / "p").rglob("*.html"))
     assert "caseworker interview" not in pages and "coder-a" not in pages
+
+
+def test_who_coded_the_opposite_sign_does_not_tell_the_link(cli, tmp_path):
+    """coder-b coded trust -> stress '+' (1999), coder-a '-' (2001): the link stands '-', and only coder-a
+    tells it; each citation names the sign it asserts."""
+    events = [{"type": "CaseOpened", "case": "sg", "recorded_by": "coder-a",
+               "data": {"origin": "IR", "motive": "asylum", "arrival": "1995"}},
+              {"type": "LinkCoded", "case": "sg", "occurred": "1999", "recorded_by": "coder-b",
+               "data": {"from": "trust", "to": "stress", "sign": "+"}},
+              {"type": "LinkCoded", "case": "sg", "occurred": "2001", "recorded_by": "coder-a",
+               "data": {"from": "trust", "to": "stress", "sign": "-"}}]
+    cli.ok("import", str(write_jsonl(tmp_path / "sg.jsonl", events)))
+    edge = next(e for e in cli.json("show", "sg")["edges"] if (e["source"], e["target"]) == ("trust", "stress"))
+    assert edge["sign"] == "-"
+    assert edge["coders"] == ["coder-a"]
+    assert [(c["ref"], c["coder"], c["sign"]) for c in edge["citations"]] == [
+        ("sg#2", "coder-b", "+"), ("sg#3", "coder-a", "-")]

@@ -68,9 +68,10 @@ class Edge:
     """The weakest confidence of the coded links behind it, as coded (None: no coded link says one)."""
     history: SignHistory = ()
     """(from date, sign) at each change of its sign, oldest first; its last entry is `sign`."""
-    citations: tuple[str, ...] = ()
-    """The refs of the events that assert it, in step order: a coded link or expectation itself, and for
-    a `because` instance the citing event (whose holder says the cause led to the effect)."""
+    citations: tuple[tuple[str, int], ...] = ()
+    """(ref, sign) of each event that asserts it, in step order: a coded link or expectation itself, and
+    for a `because` instance the citing event (whose holder says the cause led to the effect), with the
+    sign it asserts (two coders may assert a link with opposite signs)."""
 
     @property
     def sign_text(self) -> str:
@@ -104,13 +105,13 @@ class _Instances:
     origins: set[str] = attrs.field(factory=set)
     evidence: dict[str, int] = attrs.field(factory=dict)
     confidence: list[Confidence | None] = attrs.field(factory=list)
-    citations: dict[str, int] = attrs.field(factory=dict)
+    citations: dict[tuple[str, int], int] = attrs.field(factory=dict)
 
     def add(self, sign: int, at: int, date: str | None, origin: str, evidence: Sequence[Step],
             confidence: Confidence | None = None) -> None:
         self.confidence.append(confidence)
         claim = evidence[-1]  # the event that makes the claim: the link itself, or the citing event
-        self.citations[claim.ref] = claim.order
+        self.citations[(claim.ref, sign)] = claim.order
         if sign > 0:
             self.plus += 1
         else:
@@ -169,7 +170,7 @@ def build_graph(case: str, steps: Sequence[Step]) -> CausalGraph:
         history = sign_history(seen.dated.items())
         sign = history[-1][1]
         evidence = tuple(ref for ref, _ in sorted(seen.evidence.items(), key=lambda item: item[1]))
-        citations = tuple(ref for ref, _ in sorted(seen.citations.items(), key=lambda item: item[1]))
+        citations = tuple(claim for claim, _ in sorted(seen.citations.items(), key=lambda item: (item[1], item[0])))
         edges.append(Edge(source, target, sign, bool(seen.plus and seen.minus),
                           tuple(origin for origin in ORIGINS if origin in seen.origins), evidence, seen.emerged,
                           weakest(seen.confidence), history, citations))

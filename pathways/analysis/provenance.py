@@ -20,15 +20,18 @@ from pathways.analysis.pathway import Step
 
 @attrs.frozen
 class Citation:
-    """One event asserting a link: its ref, whose account it records, who coded it, its source."""
+    """One event asserting a link: its ref, whose account it records, who coded it, its source, and the
+    sign it asserts (+1 or -1)."""
 
     ref: str
     account: str
     coder: str | None
     source: str | None
+    sign: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"ref": self.ref, "account": self.account, "coder": self.coder, "source": self.source}
+        return {"ref": self.ref, "account": self.account, "coder": self.coder, "source": self.source,
+                "sign": "+" if self.sign > 0 else "-"}
 
 
 @attrs.frozen
@@ -43,8 +46,14 @@ class Told:
 
 def citations(edge: Edge, by_ref: Mapping[str, Step]) -> list[Citation]:
     """The claims of a link, in step order (a claim whose step is not at hand is left out)."""
-    return [Citation(ref, step.account, step.coder, step.source)
-            for ref in edge.citations if (step := by_ref.get(ref)) is not None]
+    return [Citation(ref, step.account, step.coder, step.source, sign)
+            for ref, sign in edge.citations if (step := by_ref.get(ref)) is not None]
+
+
+def asserting(edge: Edge, claims: Sequence[Citation]) -> list[Citation]:
+    """The claims that assert the link as it stands: of its sign (all of them where the sign is
+    undetermined). Who coded the opposite sign does not tell this link."""
+    return [claim for claim in claims if edge.sign == 0 or claim.sign == edge.sign]
 
 
 def _distinct(values: Iterable[str | None]) -> tuple[str, ...]:
@@ -54,9 +63,10 @@ def _distinct(values: Iterable[str | None]) -> tuple[str, ...]:
 def link_json(edge: Edge, by_ref: Mapping[str, Step]) -> dict[str, Any]:
     """A link with its provenance, as `loops --json` and `show --json` give it."""
     claims = citations(edge, by_ref)
+    told_by = asserting(edge, claims)
     return {"from": edge.source, "to": edge.target, "sign": edge.sign_text,
-            "accounts": list(_distinct(c.account for c in claims)), "coders": list(_distinct(c.coder for c in claims)),
-            "sources": list(_distinct(c.source for c in claims)), "citations": [c.to_json() for c in claims]}
+            "accounts": list(_distinct(c.account for c in told_by)), "coders": list(_distinct(c.coder for c in told_by)),
+            "sources": list(_distinct(c.source for c in told_by)), "citations": [c.to_json() for c in claims]}
 
 
 def cycle_edges(variables: Sequence[str], index: Mapping[tuple[str, str], Edge]) -> list[Edge]:
@@ -66,7 +76,7 @@ def cycle_edges(variables: Sequence[str], index: Mapping[tuple[str, str], Edge])
 
 def told(edges: Sequence[Edge], by_ref: Mapping[str, Step]) -> Told:
     """Who tells a loop made of these edges; stitched when no one account asserts every one of them."""
-    per_link = [citations(edge, by_ref) for edge in edges]
+    per_link = [asserting(edge, citations(edge, by_ref)) for edge in edges]
     claims = [claim for link in per_link for claim in link]
     whole = set.intersection(*({claim.account for claim in link} for link in per_link)) if per_link else set()
     return Told(_distinct(c.account for c in claims), _distinct(c.coder for c in claims),

@@ -59,7 +59,7 @@ def pseudonymise(analysis: CaseAnalysis, secret: bytes) -> CaseAnalysis:
     profile = attrs.evolve(analysis.pathway.profile, case=alias, notes=None, arrival=year(analysis.pathway.profile.arrival))
     steps = tuple(_step(step, alias, ref) for step in analysis.pathway.steps)
     edges = tuple(attrs.evolve(edge, evidence=tuple(ref(r) for r in edge.evidence),
-                               citations=tuple(ref(r) for r in edge.citations), history=_years(edge.history))
+                               citations=tuple((ref(r), sign) for r, sign in edge.citations), history=_years(edge.history))
                   for edge in analysis.graph.edges)
     loops = tuple(attrs.evolve(loop, case=alias, closing_event=ref(loop.closing_event), opened_by=ref(loop.opened_by),
                                evidence=tuple(ref(r) for r in loop.evidence),

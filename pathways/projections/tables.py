@@ -75,12 +75,13 @@ _ORDER: dict[str, Callable[[tuple], Any]] = {
 """The order in which a case's rows of a table are numbered (of the row before its ordinal is put in)."""
 _CLEAR_AT: dict[str, tuple[int, ...]] = {
     name: tuple(list(spec["columns"]).index(column) for column in spec["clear"]) for name, spec in TABLES.items()}
-FORMAT = 7
+FORMAT = 8
 """What the rows hold and how (bumped when that changes without the columns changing): tables
 written under another format are rebuilt, like tables built with other settings. 5: a step's coder and
 an edge's citations (the events asserting it), from which a loop's provenance is read back; 6: a
 sealed log's rows keep only their envelope columns in clear, the rest one ciphertext a row; 7: a
-step's label signs a negative link with a true minus (`─−→`), as every view does."""
+step's label signs a negative link with a true minus (`─−→`), as every view does; 8: an edge's
+citations carry the sign each asserts."""
 STATE_TABLE = "projection_state"
 STATE_COLUMNS = {"name": str, "position": int, "settings": str, "cases": int}
 
