@@ -359,9 +359,32 @@ class _Waiting:
             typer.echo(f"waiting for {what or 'another writer to finish'} ({seconds:.0f}s so far)...", err=True)
 
 
+OPTION_OF = {"effects": "effect", "conditions": "condition", "links": "link", "data": "data"}
+"""A payload field whose command-line option is named otherwise (`--effect` fills `effects`)."""
+
+
+def _as_option(error: PathwaysError) -> PathwaysError:
+    """A recording command's error names the option the user typed, not the payload's field
+    (`--perceived`, not `data.perceived`; an amendment's `data.data.role` is `--role`)."""
+    found = re.match(r"(?:data\.)+([A-Za-z_]+)", error.field or "")
+    if found and not error.file:
+        error.field = "--" + OPTION_OF.get(found[1], found[1]).replace("_", "-")
+    return error
+
+
 def _append(db: Path, event: Any, as_json: bool) -> None:
+    from events.store import VersionConflict
+
     with _store(db, create=False) as store:  # only init, demo, import and copy make a database
-        report = store.append([event], waiting=_Waiting())
+        try:
+            report = store.append([event], waiting=_Waiting())
+        except VersionConflict:
+            if event.type != "CaseOpened":
+                raise
+            raise VersionConflict(f"case '{event.stream.split(':', 1)[-1]}' is already open "
+                                  "(a case is opened once; `pathways show` gives it)", field="CASE") from None
+        except PathwaysError as error:
+            raise _as_option(error) from None
         if not report.appended:  # a definition already in force exactly as given: nothing to record
             if as_json:
                 _print_json(None)
@@ -684,8 +707,11 @@ def amend(
         "variables": variables, "polarity": polarity, "valence": valence, "change": change, "note": note,
         "origin": origin, "arrival": arrival, "motive": motive, "notes": notes, "account": account})
     with _store(db, create=False) as store:
-        done = corrections.amend(store, case, ref, reason=reason, given=given, unset=unset or [],
-                                 occurred=occurred, recorded_by=by)
+        try:
+            done = corrections.amend(store, case, ref, reason=reason, given=given, unset=unset or [],
+                                     occurred=occurred, recorded_by=by)
+        except PathwaysError as error:
+            raise _as_option(error) from None
     _say_amended(done, as_json)
 
 

@@ -177,7 +177,7 @@ def test_a_conflicting_event_id_exits_1_and_writes_nothing(cli, tmp_path, seeded
     (["add", "contact", "ir-1", "--actor", "coa", "--kind", "meeting", "--effect", "trust-down"], "--effect"),
     (["add", "expectation", "ir-1", "--link", "trust:effort"], "--link"),
     (["add", "contact", "ir-1", "--actor", "coa", "--kind", "meeting", "--condition", "motivation"], "--condition"),
-    (["add", "state", "ir-1", "--variable", "trust", "--because", "#9"], "data.because[0]"),
+    (["add", "state", "ir-1", "--variable", "trust", "--because", "#9"], "--because"),
     (["case", "open", "bad id", "--origin", "IR", "--motive", "asylum"], "case"),
     (["add", "state", "ir-1", "--variable", "trust", "--occurred", "1995-6"], "occurred"),
 ])

@@ -329,3 +329,16 @@ def test_recording_into_an_empty_server_database_makes_no_log(pg_url):
         assert conn.execute("SELECT to_regclass('events')").fetchone()[0] is None
     assert invoke("init", "--db", pg_url).exit_code == 0
     assert invoke("case", "open", "c", "--origin", "IR", "--motive", "asylum", "--db", pg_url).exit_code == 0
+
+
+def test_a_recording_commands_error_names_the_option_typed(cli):
+    cli.ok("case", "open", "op", "--origin", "IR", "--motive", "asylum")
+    refused = cli.run("add", "contact", "op", "--actor", "ind", "--kind", "permit-decision", "--perceived", "great")
+    assert refused.exit_code == 2 and "field '--perceived'" in refused.stderr and "data." not in refused.stderr
+    cli.ok("add", "contact", "op", "--actor", "ind", "--kind", "permit-decision")
+    refused = cli.run("amend", "op", "#2", "--reason", "r", "--role", "nonsense-role")
+    assert refused.exit_code == 2 and "field '--role'" in refused.stderr and "data." not in refused.stderr
+    again = cli.run("case", "open", "op", "--origin", "IR", "--motive", "asylum")
+    assert again.exit_code == 1
+    assert again.stderr.strip() == "error: field 'CASE': case 'op' is already open (a case is opened once; " \
+                                   "`pathways show` gives it)"
