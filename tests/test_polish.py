@@ -1,0 +1,68 @@
+"""Terminal polish found by a new-user trial (issue 33's standards): counted nouns said right (`1 record`,
+`2 cases`, never `case(s)`), every export format named, a re-import that keeps nothing new says so, and a
+command line with options but no command answered like every other usage error."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from cli import app
+
+from .coders_case import double_coded
+from .conftest import Cli, write_jsonl
+from .test_refi_sources import _project
+
+
+def _one_case(tmp_path) -> Cli:
+    cli = Cli(tmp_path / "t.db")
+    cli.ok("import", str(write_jsonl(tmp_path / "dc.jsonl", double_coded())))
+    return cli
+
+
+def test_an_export_of_one_record_says_record(tmp_path):
+    cli = _one_case(tmp_path)
+    for fmt in ("graphml", "xes"):
+        said = cli.run("export", "--format", fmt, "--out", str(tmp_path / f"out.{fmt}")).stderr
+        assert said.startswith(f"wrote 1 record as {fmt} to "), said
+    said = cli.run("export", "--format", "jsonl", "--out", str(tmp_path / "out.jsonl")).stderr
+    assert said.startswith("wrote 11 events as jsonl"), said
+
+
+def test_a_qdpx_export_counts_each_noun_in_its_number(tmp_path):
+    cli = _one_case(tmp_path)
+    said = cli.run("export", "--format", "qdpx", "--out", str(tmp_path / "out.qdpx")).stderr
+    assert said.startswith("wrote 1 case, 10 coded selections, 0 because links, 2 loop sets and 1 diagram as "), said
+
+
+def test_qda_inspect_and_the_import_count_without_s_in_brackets(tmp_path):
+    path, _, _, _ = _project(tmp_path / "p.qdpx")
+    cli = Cli(tmp_path / "t.db")
+    shown = cli.ok("qda", "inspect", str(path))
+    assert "1 user, 1 case, 1 source, 2 selections with pathways codes" in " ".join(shown.split()), shown
+    said = cli.ok("import", str(path))
+    assert "(2 coded selections in 1 case)" in said and "(s)" not in said, said
+
+
+def test_an_unknown_export_format_names_qdpx_too(tmp_path):
+    result = _one_case(tmp_path).run("export", "--format", "foo")
+    assert result.exit_code != 0
+    assert "use one of: jsonl, csv, xes, spell, sts, graphml, xmile, qdpx)" in result.stderr, result.stderr
+
+
+def test_a_second_import_with_sources_says_the_texts_were_already_kept(tmp_path):
+    path, _, _, _ = _project(tmp_path / "p.qdpx")
+    cli = Cli(tmp_path / "t.db")
+    first = cli.ok("import", str(path), "--with-sources", "--dry-run")
+    assert "the text of 1 source would be kept)" in first, first
+    assert "the text of 1 source kept)" in cli.ok("import", str(path), "--with-sources")
+    again = cli.ok("import", str(path), "--with-sources")
+    assert "imported 0 events" in again and "the text of 1 source already kept)" in again, again
+    assert "source kept)" not in again.replace("already kept)", "")
+    assert cli.json("import", str(path), "--with-sources")["transcripts"] == 0
+
+
+def test_options_without_a_command_is_a_usage_error_in_our_words(tmp_path):
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2
+    assert result.stderr == "error: pathways: a command is required (`pathways --help` lists the commands)\n"
+    assert not (tmp_path / "x.db").exists()
