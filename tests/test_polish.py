@@ -4,9 +4,13 @@ command line with options but no command answered like every other usage error."
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
 from typer.testing import CliRunner
 
 from cli import app
+from pathways.outputs.fitted import Column, FittedTable
 
 from .coders_case import double_coded
 from .conftest import Cli, write_jsonl
@@ -66,3 +70,60 @@ def test_options_without_a_command_is_a_usage_error_in_our_words(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == "error: pathways: a command is required (`pathways --help` lists the commands)\n"
     assert not (tmp_path / "x.db").exists()
+
+
+# -- tables at the terminal's width: columns left out whole, the note whole, a border closed ------------
+
+NOTE = "(a wider terminal or --json shows them)"
+
+
+def _at(cli: Cli, columns: int, *args: str) -> str:
+    result = cli.runner.invoke(app, [*args, "--db", str(cli.db)], catch_exceptions=False,
+                               env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_loops_and_show_at_80_columns_print_the_left_out_note_whole(tmp_path):
+    cli = _one_case(tmp_path)
+    for args in (("loops",), ("show", "dc")):
+        out = _at(cli, 80, *args)
+        assert max(len(line) for line in out.splitlines()) <= 80
+        said = " ".join(out.split())
+        assert "left out at this width: " in said and NOTE in said, out  # before: `(a wid` cut at the edge
+        assert "dc#3" in said and "dc#5" in said or args != ("loops",), out
+
+
+def test_loops_at_160_columns_close_the_table_border(tmp_path):
+    out = _at(_one_case(tmp_path), 160, "loops")
+    rows = [line for line in out.splitlines() if line.startswith(("┃", "│", "┏", "┡", "└"))]
+    assert rows and all(line.rstrip()[-1] in "┃│┓┩┘" for line in rows), out
+    assert "told by" in " ".join(out.split()) and "researcher" in out
+
+
+WORD = st.text("abcdefghij-", min_size=1, max_size=14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(st.lists(WORD, min_size=1, max_size=4).map(" ".join), min_size=5, max_size=5),
+                     min_size=1, max_size=4),
+       width=st.integers(min_value=30, max_value=180))
+def test_a_fitted_table_is_never_wider_than_its_width_and_cuts_no_word(rows, width):
+    columns = [Column("case"), Column("cycle"), Column("closed by", "closed", drop=3),
+               Column("archetypes", "arch.", drop=2), Column("told by", "told", drop=1)]
+    fitted = FittedTable("t", columns)
+    for row in rows:
+        fitted.add_row(*row)
+    shown, short, compact = fitted.layout(width)
+    if sum(fitted._needed(i, short, 0) for i in shown) + (2 * len(shown) - 1) > width:
+        return  # even the columns that always show cannot fit: nothing to promise
+    wide = Console(width=1000, color_system=None)
+    with wide.capture() as captured:
+        wide.print(fitted.table(width))
+    out = captured.get()
+    assert max(len(line) for line in out.splitlines()) <= width, out
+    found = set(out.split())
+    for row in rows:
+        for index in shown:
+            for word in row[index].split():
+                assert word in found, (word, out)
