@@ -127,3 +127,16 @@ def test_a_fitted_table_is_never_wider_than_its_width_and_cuts_no_word(rows, wid
         for index in shown:
             for word in row[index].split():
                 assert word in found, (word, out)
+
+
+def test_agree_at_80_columns_breaks_no_word(tmp_path):
+    cli = _one_case(tmp_path)
+    out = _at(cli, 80, "agree", "--coders", "coder-a,coder-b")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    words = set(out.split())
+    for whole in ("reliable", "perceived", "discretion", "coder-a", "coder-b", "undefined", "0.250", "pooled"):
+        assert whole in words, (whole, out)
+    for broken in ("reliabl", "percei", "coder-", "discre", "undefin"):
+        assert broken not in words, (broken, out)
+    wide = _at(cli, 120, "agree", "--coders", "coder-a,coder-b")
+    assert "only coder-a" in wide and "not reliable" in wide and "units of" in wide
