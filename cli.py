@@ -56,12 +56,15 @@ def _usage_line(error: click_errors.UsageError) -> str:
         if isinstance(error, click_errors.MissingParameter):
             return f"{where}: {name or 'an argument'} is required {see}"
         return f"{where}: {name + ': ' if name else ''}{_bad_value(error)}"
+    if error.message == "Missing command.":  # options given (`pathways --db X`) but no command
+        return f"{where}: a command is required {see}"
     unknown = re.fullmatch(r"No such command '(.*)'\.", error.message, flags=re.S)
     if unknown:
         return f"{where}: no command '{_shorten(unknown[1])}' {see}"
     extra = re.fullmatch(r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", error.message, flags=re.S)
-    if extra:
-        return f"{where}: unexpected argument(s) {_shorten(extra[1])} {see}"
+    if extra:  # typer says `argument(s)` whatever the count: counted here (space-joined, as click joins them)
+        noun = "argument" if len(extra[1].split()) == 1 else "arguments"
+        return f"{where}: unexpected {noun} {_shorten(extra[1])} {see}"
     return f"{where}: {_one_line(error.message)}"
 
 
@@ -806,13 +809,17 @@ def _import_qda(file: Path, target: str, map_file: Path | None, sync: bool, dry_
     if as_json:
         _print_json({"appended": done.appended, "skipped": done.skipped, "retracted": done.retracted,
                      "cases": done.cases, "selections": done.selections, "transcripts": done.transcripts,
+                     "transcripts_known": done.transcripts_known,
                      "dry_run": dry_run, "first_position": done.first_position, "last_position": done.last_position})
         return
     verb = "would import" if dry_run else "imported"
-    typer.echo(f"{verb} {done.appended} events from {file} ({done.selections} coded selections in {done.cases} "
-               f"case(s)" + (f"; {done.skipped} already stored, skipped" if done.skipped else "")
+    typer.echo(f"{verb} {plural(done.appended, 'event')} from {file} ({plural(done.selections, 'coded selection')} "
+               f"in {plural(done.cases, 'case')}" + (f"; {done.skipped} already stored, skipped" if done.skipped else "")
                + (f"; {done.retracted} retracted: gone from the project" if done.retracted else "")
-               + (f"; the text of {plural(done.transcripts, 'source')} kept" if done.transcripts else "") + ")")
+               + (f"; the text of {plural(done.transcripts, 'source')} {'would be kept' if dry_run else 'kept'}"
+                  if done.transcripts else "")
+               + (f"; the text of {plural(done.transcripts_known, 'source')} already kept" if done.transcripts_known
+                  else "") + ")")
 
 
 @qda_app.command("inspect")
@@ -1286,7 +1293,7 @@ def export(
         last = store.last()
     if out is None:
         return
-    typer.echo(f"wrote {count} {exports.counted(fmt)} as {fmt} to {out} "
+    typer.echo(f"wrote {plural(count, exports.counted(fmt))} as {fmt} to {out} "
                f"(log head {last}: `pathways verify --head {last}` proves the log still holds it)", err=True)
 
 
@@ -1298,8 +1305,9 @@ def _export_qdpx(db: str, settings: Any, out: Optional[Path], case: Optional[str
     with _store(db, create=False) as store:
         secret = store.log.keyring().project_secret() if pseudonymise else None
         done = qda_export.export_project(store, settings, out, case=case, secret=secret)
-    typer.echo(f"wrote {done.cases} case(s), {done.selections} coded selections, {done.links} because links, "
-               f"{done.sets} loop sets and {done.graphs} diagrams as REFI-QDA to {out}"
+    typer.echo(f"wrote {plural(done.cases, 'case')}, {plural(done.selections, 'coded selection')}, "
+               f"{plural(done.links, 'because link')}, {plural(done.sets, 'loop set')} and "
+               f"{plural(done.graphs, 'diagram')} as REFI-QDA to {out}"
                + (f" ({done.skipped} researcher readings have no REFI-QDA form and were left out)" if done.skipped
                   else ""), err=True)
 

@@ -40,10 +40,10 @@ def export(store: EventStore, settings: Settings, fmt: str, *, out: Path | None,
 
 
 def check_format(fmt: str) -> None:
-    """Refuse a format no exporter writes, before any work."""
-    exchange.check_format(fmt)
+    """Refuse a format no exporter writes, before any work (the REFI-QDA project, `qdpx`, named too)."""
+    exchange.check_format(fmt, others=("qdpx",))
 
 
 def counted(fmt: str) -> str:
-    """What an export of this format counts: events or records."""
-    return "events" if fmt in exchange.EVENT_FORMATS else "records"
+    """What an export of this format counts, in the singular: event or record."""
+    return "event" if fmt in exchange.EVENT_FORMATS else "record"

@@ -43,7 +43,9 @@ class Imported:
     first_position: int | None
     last_position: int | None
     transcripts: int = 0
-    """Sources whose text this import keeps with their cases (`--with-sources`), new or already kept."""
+    """Sources whose text this import newly keeps with their cases (`--with-sources`): texts appended."""
+    transcripts_known: int = 0
+    """Sources whose text the log kept already (a second `--with-sources` import): nothing appended for them."""
 
 
 class NoPathwaysCodes(InvalidEvent):
@@ -106,7 +108,14 @@ def import_project(store: EventStore, path: Path, *, map_file: Path | None = Non
     return Imported(report.appended, report.skipped + known, len(retractions), len(cases),
                     sum(1 for record in conversion.records if record["type"] != "CaseOpened"), dry_run,
                     report.first_position, report.last_position,
-                    len({(record["case"], record["data"]["source"]) for record, _ in kept}))
+                    *_kept_counts([record for record, _ in kept], stored))
+
+
+def _kept_counts(kept: list[dict[str, Any]], stored: dict[str, Event]) -> tuple[int, int]:
+    """How many sources' texts are newly kept (some part appended) and how many were kept already."""
+    new = {(r["case"], r["data"]["source"]) for r in kept if r["event_id"] not in stored}
+    every = {(r["case"], r["data"]["source"]) for r in kept}
+    return len(new), len(every - new)
 
 
 def _source_texts(project: Project, conversion: Conversion, key: bytes | None) -> list[tuple[dict[str, Any], str]]:

@@ -3,7 +3,8 @@
 Rich wraps a cell at its spaces, and folds a word only when a column is narrower than the word. A
 `FittedTable` is built at print time for the width it gets: every column at least as wide as its
 longest word; when they do not all fit, headers are shortened, then the columns of least use are
-left out (the caption names them), never a word cut.
+left out (a note below names them), never a word cut. The widths are set here, not left to rich:
+its shrinking of a too-wide table does not heed a column's minimum, and the table ran past the edge.
 """
 
 from __future__ import annotations
@@ -48,40 +49,74 @@ class FittedTable:
         return max([cell_len(header) if " " not in header else _words(header),
                     *(_words(row[index]) for row in self.rows)]) + edge
 
-    def _fits(self, shown: Sequence[int], short: bool, edge: int, width: int) -> bool:
-        return sum(self._needed(i, short, edge) for i in shown) + 1 <= width
+    def _wanted(self, index: int, short: bool) -> int:
+        """The column's width with no cell wrapped: its longest line."""
+        return max([cell_len(self._header(index, short)), *(_lines(row[index]) for row in self.rows)])
+
+    def _fits(self, shown: Sequence[int], short: bool, compact: bool, width: int) -> bool:
+        return sum(self._needed(i, short, 0) for i in shown) + _chrome(len(shown), compact) <= width
 
     def layout(self, width: int) -> tuple[list[int], bool, bool]:
         """The indexes of the columns shown, whether their headers are the short ones, and whether the
-        table goes without its vertical rules (a column then costs its padding, 2, not 3)."""
+        table goes without its vertical rules (see `_chrome` for what a column then costs)."""
         shown = list(range(len(self.columns)))
-        for short, edge in ((False, 3), (True, 3), (True, 2)):
-            if self._fits(shown, short, edge, width):
-                return shown, short, edge == 2
+        for short, compact in ((False, False), (True, False), (True, True)):
+            if self._fits(shown, short, compact, width):
+                return shown, short, compact
         order = sorted((i for i, column in enumerate(self.columns) if column.drop), key=lambda i: self.columns[i].drop)
         for index in order:
             shown.remove(index)
-            if self._fits(shown, True, 2, width):
+            if self._fits(shown, True, True, width):
                 break
         return shown, True, True
+
+    def widths(self, shown: Sequence[int], short: bool, compact: bool, width: int) -> list[int]:
+        """Each shown column's width: its longest word, and of the room left a share for the columns
+        that want more (their longest line), so that rich never narrows a column below a word (its own
+        shrinking does not heed a column's minimum: the table then ran past the terminal, cut at its edge)."""
+        needed = [self._needed(i, short, 0) for i in shown]
+        more = [max(self._wanted(i, short) - least, 0) for i, least in zip(shown, needed)]
+        room = max(width - _chrome(len(shown), compact) - sum(needed), 0)
+        if sum(more) <= room:
+            return [least + extra for least, extra in zip(needed, more)]
+        given = [room * extra // sum(more) for extra in more]
+        for index in sorted(range(len(shown)), key=lambda j: more[j] - given[j], reverse=True)[:room - sum(given)]:
+            given[index] += 1
+        return [least + extra for least, extra in zip(needed, given)]
 
     def _header(self, index: int, short: bool) -> str:
         column = self.columns[index]
         return column.short if short and column.short else column.name
 
+    def left_out(self, width: int) -> list[str]:
+        shown = self.layout(width)[0]
+        return [self.columns[i].name for i in range(len(self.columns)) if i not in shown]
+
     def table(self, width: int) -> Table:
         shown, short, compact = self.layout(width)
-        left_out = [self.columns[i].name for i in range(len(self.columns)) if i not in shown]
-        table = Table(title=self.title, expand=self.expand, **({"box": box.SIMPLE_HEAD} if compact else {}),
-                      caption=f"left out at this width: {', '.join(left_out)} (a wider terminal or --json shows them)"
-                      if left_out else None)
-        for index in shown:
-            table.add_column(self._header(index, short), justify=self.columns[index].justify,
-                             min_width=self._needed(index, short, 0))
+        table = Table(title=self.title, expand=self.expand,
+                      **({"box": box.SIMPLE_HEAD, "show_edge": False, "padding": (0, 1, 0, 0)} if compact else {}))
+        for index, fixed in zip(shown, self.widths(shown, short, compact, width)):
+            table.add_column(self._header(index, short), justify=self.columns[index].justify, width=fixed)
         for row in self.rows:
             table.add_row(*(row[index] for index in shown))
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.table(options.max_width)
+        left_out = self.left_out(options.max_width)
+        if left_out:  # below the table, wrapped at the terminal's width (a caption is cut at the table's)
+            yield Text(f"left out at this width: {', '.join(left_out)} (a wider terminal or --json shows them)",
+                       style="dim")
 
+
+def _lines(cell: str | Text) -> int:
+    text = cell.plain if isinstance(cell, Text) else str(cell)
+    return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+def _chrome(columns: int, compact: bool) -> int:
+    """What a table of this many columns spends on rules and padding: with rules, a space either side of
+    each cell and a rule between and around them (3 a column, plus 1); compact, a space after each cell
+    and a blank rule between them, no edge (2 a column, less 1)."""
+    return 2 * columns - 1 if compact else 3 * columns + 1

@@ -8,11 +8,13 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from pathways.outputs.wording import plural
+
 
 def qda_view(found: dict[str, Any], top: int = 15) -> Group:
-    head = Text(f"{found['name']} ({found['origin'] or 'tool not named'}): {len(found['users'])} user(s), "
-                f"{len(found['cases'])} case(s), {len(found['sources'])} source(s), "
-                f"{found['pathways_coded']} selection(s) with pathways codes")
+    head = Text(f"{found['name']} ({found['origin'] or 'tool not named'}): {plural(len(found['users']), 'user')}, "
+                f"{plural(len(found['cases']), 'case')}, {plural(len(found['sources']), 'source')}, "
+                f"{plural(found['pathways_coded'], 'selection')} with pathways codes")
     cases = Table(title="cases", title_justify="left")
     for column in ("case", "variables", "sources", "selection refs"):
         cases.add_column(column)

@@ -332,6 +332,15 @@ def several_coders_note(several: int) -> Text:
                 "`pathways agree --coders A,B` compares two")
 
 
+def agreement_columns(first: str, second: str) -> tuple[Column, ...]:
+    """`agree`'s columns, fitted as `loops` fits its own: at 80 columns no word (`reliable`, a coder's
+    name) is broken; the unit count, then the reading, are left out of a narrower table."""
+    return (Column("case"), Column("units of", "of"), Column("units", "n", drop=1, justify="right"),
+            Column("same", justify="right"), Column("differ", "diff.", justify="right"),
+            Column(f"only {first}", justify="right"), Column(f"only {second}", justify="right"),
+            Column("alpha", "α", justify="right"), Column("reading", "read.", drop=2))
+
+
 def agreement_view(result):
     """`pathways agree`: a row per case and kind of unit, the pooled rows last, and Krippendorff's reading."""
     from rich.console import Group
@@ -339,11 +348,7 @@ def agreement_view(result):
     from pathways.analysis.agreement import verdict
 
     first, second = result.coders
-    table = Table(title=f"agreement between {first} and {second}")
-    for column in ("case", "units of", "units", "same", "differ", f"only {first}", f"only {second}", "alpha",
-                   "reading"):
-        table.add_column(column, justify="right" if column not in ("case", "units of", "reading") else "left",
-                         overflow="fold")
+    table = FittedTable(f"agreement between {first} and {second}", agreement_columns(first, second))
     pooled = result.pooled
     for one in (*result.cases, pooled):
         kinds = [("links", one.links), ("loops", one.loops),

@@ -24,9 +24,10 @@ from pathways.analysis.pathway import Settings
 from pathways.projections.runner import Projector
 
 
-def check_format(fmt: str) -> None:
+def check_format(fmt: str, others: tuple[str, ...] = ()) -> None:
+    """Refuse a format no exporter here writes, naming every one the command takes (these and `others`)."""
     if fmt not in FORMATS:
-        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})", field="--format")
+        raise PathwaysError(f"unknown format '{fmt}' (use one of: {', '.join((*FORMATS, *others))})", field="--format")
 
 
 def export(store: EventStore, settings: Settings, fmt: str, out: IO[str], *, case: str | None = None,
