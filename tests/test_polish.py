@@ -140,3 +140,12 @@ def test_agree_at_80_columns_breaks_no_word(tmp_path):
         assert broken not in words, (broken, out)
     wide = _at(cli, 120, "agree", "--coders", "coder-a,coder-b")
     assert "only coder-a" in wide and "not reliable" in wide and "units of" in wide
+
+
+def test_a_truth_table_of_no_contact_is_one_line_not_an_empty_table(cli):
+    cli.ok("case", "open", "tt", "--origin", "IR", "--motive", "asylum")
+    cli.ok("add", "contact", "tt", "--actor", "ind", "--kind", "permit-decision", "--discretion", "bending")
+    shown = cli.ok("discretion")
+    assert "truth table of no contact states every one of these conditions" not in shown
+    assert "): no contact states every one of these conditions" in shown
+    assert "┏" not in shown.split("present means")[0]  # no empty table drawn

@@ -289,9 +289,10 @@ def discretion_view(result, by_role: bool = True):
     from rich.console import Group
 
     present = ", ".join(f"{name} {value}" for name, value in result.present.items())
-    parts = [_truth_table(result, result.table.rows,
-                          f"going beyond the rules ({' or '.join(result.outcome)}): truth table of "
-                          f"{plural(sum(row.contacts for row in result.table.rows), 'contact')}"),
+    title = f"going beyond the rules ({' or '.join(result.outcome)}): "
+    counted = sum(row.contacts for row in result.table.rows)
+    parts = [_truth_table(result, result.table.rows, title + "truth table of " + plural(counted, "contact"))
+             if counted else Text(title + "no contact states every one of these conditions", style="bold"),
              Text(f"present means: {present}. Left out: {plural(result.uncoded, 'contact')} without discretion coded, "
                   f"{result.incomplete} missing a condition. Sufficient: consistency >= {result.cut}."),
              Text(_claim(result.table), style="bold"),
