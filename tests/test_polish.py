@@ -149,3 +149,22 @@ def test_a_truth_table_of_no_contact_is_one_line_not_an_empty_table(cli):
     assert "truth table of no contact states every one of these conditions" not in shown
     assert "): no contact states every one of these conditions" in shown
     assert "┏" not in shown.split("present means")[0]  # no empty table drawn
+
+
+def test_show_cites_a_refi_qda_imports_causes_by_their_step_numbers(tmp_path):
+    """A REFI-QDA import's because links cite event ids: `show` names them #N, as for typed events."""
+    import re
+
+    from .conftest import Cli
+    from .refi_story import build_qdpx
+
+    path, _, _ = build_qdpx(tmp_path / "story.qdpx")
+    cli = Cli(tmp_path / "q.db")
+    cli.ok("import", str(path))
+    steps = cli.json("show", "ir-1995")["steps"]
+    cited = [ref for step in steps for ref in step["because"]]
+    assert cited and all("#" not in ref for ref in cited)  # ids, not refs, in the payload
+    table = cli.ok("show", "ir-1995").split("state at the end")[0]
+    for ref in cited:
+        assert ref[:8] not in table
+    assert re.search(r"│\s*#\d+", table)

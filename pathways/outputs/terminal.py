@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -50,12 +50,19 @@ def _summary(event: Event) -> str:
     return data.get("key", "")
 
 
-def _because(refs: Sequence[str], live: set[str], any_retracted: bool) -> str:
-    """A step's causes, short; one that is no longer a live event of the case marked retracted."""
+def _because(refs: Sequence[str], live: set[str], any_retracted: bool,
+             numbers: Mapping[str, str] | None = None) -> str:
+    """A step's causes, short (`#N`, an event id cited as its step's number where `numbers` has it: a
+    REFI-QDA import cites by id); one that is no longer a live event of the case marked retracted."""
     shown = []
     for ref in refs:
-        head = ref.split(":", 1)[0]
-        text = "#" + ref.split("#", 1)[1] if "#" in ref else ref[:8]
+        head, _, variable = ref.partition(":")
+        if "#" in head:
+            text = "#" + ref.split("#", 1)[1]
+        elif numbers and head in numbers:
+            text = numbers[head] + (f":{variable}" if variable else "")
+        else:
+            text = ref[:8]
         shown.append(text + (" (retracted)" if any_retracted and head not in live else ""))
     return " ".join(shown)
 
@@ -164,13 +171,14 @@ def case_view(analysis):
             f"{plural(profile.events, 'event')} ({profile.retracted} retracted)")
     timeline = FittedTable("pathway", TIMELINE_COLUMNS, expand=True)
     live = {step.ref for step in analysis.pathway.steps} | {step.event_id for step in analysis.pathway.steps}
+    numbers = {step.event_id: "#" + step.ref.rsplit("#", 1)[-1] for step in analysis.pathway.steps}
     for step in analysis.pathway.steps:
         effects = " ".join(f"{v}{'+' if d == 'up' else '-' if d == 'down' else '='}" for v, d in step.effects)
         conditions = " ".join(f"{name}={value}" for name, value in step.conditions)
         timeline.add_row(step.ref.split("#")[-1], step.effective or "", step.phase or "", step.regime or "",
                          Text(signed_text(step.label)), step.account, _valence(step.perceived),
                          Text(" ".join(filter(None, [step.discretion, conditions]))), effects,
-                         _because(step.because, live, profile.retracted > 0))
+                         _because(step.because, live, profile.retracted > 0, numbers))
     final = analysis.pathway.steps[-1].state if analysis.pathway.steps else ()
     state = Text("state at the end: " + (", ".join(f"{v} {n:+d}" for v, n in final if n) or "no net change"))
     parts = [Panel(head), timeline, state, loops_table(analysis.loops[:SHOWN_LOOPS])]
