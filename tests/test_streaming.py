@@ -52,21 +52,26 @@ def test_the_streamed_commands_give_what_the_all_at_once_ones_gave_on_the_demo(c
     assert found["summary"]["vignettes"] == 16 and "One condition at a time" in found["report/discretion.html"]
 
 
-@pytest.fixture
-def alive(monkeypatch):
-    """The most case analyses alive at once while the tables are read back: each one read is tracked."""
+def tracking(monkeypatch, module, name: str):
+    """`module.name` (a function making case analyses) watched: (how many it made, the most alive at once)."""
     tracked: list[weakref.ref] = []
     most = [0]
-    assemble = reader_module.assemble
+    made = getattr(module, name)
 
     def counted(*args, **kwargs):
-        analysis = assemble(*args, **kwargs)
+        analysis = made(*args, **kwargs)
         tracked.append(weakref.ref(analysis))
         most[0] = max(most[0], sum(ref() is not None for ref in tracked))
         return analysis
 
-    monkeypatch.setattr(reader_module, "assemble", counted)
+    monkeypatch.setattr(module, name, counted)
     return lambda: (len(tracked), most[0])
+
+
+@pytest.fixture
+def alive(monkeypatch):
+    """The most case analyses alive at once while the tables are read back: each one read is tracked."""
+    return tracking(monkeypatch, reader_module, "assemble")
 
 
 @pytest.mark.parametrize("args", [["summary", "--json"], ["leverage", "--json"], ["discretion", "--json"],
@@ -88,17 +93,8 @@ def test_the_agreement_of_two_coders_holds_one_case_at_a_time(cli, tmp_path, mon
 
     from .coders_case import double_coded
 
-    tracked: list[weakref.ref] = []
-    most = [0]
-    analyse = timetravel.analyse_case
-
-    def counted(*args, **kwargs):
-        analysis = analyse(*args, **kwargs)
-        tracked.append(weakref.ref(analysis))
-        most[0] = max(most[0], sum(ref() is not None for ref in tracked))
-        return analysis
-
-    monkeypatch.setattr(timetravel, "analyse_case", counted)
+    made = tracking(monkeypatch, timetravel, "analyse_case")
     cli.ok("import", str(write_jsonl(tmp_path / "dc.jsonl", [e for n in range(8) for e in double_coded(f"dc-{n}")])))
     assert len(cli.json("agree", "--coders", "coder-a,coder-b")["cases"]) == 8
-    assert len(tracked) == 16 and most[0] <= 4, (len(tracked), most[0])  # a pair and the next; all 16 before
+    count, most = made()
+    assert count == 16 and most <= 4, (count, most)  # a pair and the next; all 16 before
