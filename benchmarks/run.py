@@ -422,11 +422,17 @@ CROSS_CASE = (("summary --json", ["summary", "--json"]), ("leverage --json", ["l
               ("report", ["report", "--force", "--out"]))
 
 
-def bench_cross_case_memory(db: Path, work: Path, events: int, table: Table, *, report: bool = True) -> None:
+REPORT_CASES = 2_000
+"""The most cases whose report a full run draws: two figures a case, about 0.15 s a case here, so a
+report of 10,000 cases would hold the run for most of an hour."""
+
+
+def bench_cross_case_memory(db: Path, work: Path, events: int, table: Table, *, report: bool | None = True) -> None:
     """Peak resident memory of the commands that read every case (`summary --json`, `leverage --json`,
     `report`), each in its own process on caught-up tables, beside a rebuild of the same log measured
     in the same run (its workers included): the cross-case commands read the cases one at a time.
-    Without `report`, the report is left out (it draws two figures a case: hours at 40,000 cases here)."""
+    Without `report`, the report is left out (it draws two figures a case: hours at 40,000 cases here);
+    with `report` None, left out for the size of the run, and a row says so."""
     _, rebuild_kib = _sampled(REBUILD, db, HERE.parent)
     for name, args in CROSS_CASE if report else CROSS_CASE[:-1]:
         if args[-1] == "--out":
@@ -434,6 +440,9 @@ def bench_cross_case_memory(db: Path, work: Path, events: int, table: Table, *, 
         seconds, peak_kib = _sampled(COMMAND, db, HERE.parent, *args, quiet=True)
         table.add(f"peak memory of `{name}` at {events:,} events ({seconds:,.0f} s) (MiB)", f"{peak_kib / 1024:.0f}",
                   f"{rebuild_kib / 1024:.0f} a rebuild, workers included", peak_kib / rebuild_kib, "< 1 GiB")
+    if report is None:  # left out for its size: said
+        table.add("peak memory of `report` (MiB)", "-", f"left out above {REPORT_CASES:,} cases "
+                  f"(`--memory --cases {REPORT_CASES}` measures it)", None, "< 1 GiB")
 
 
 def bench_scale(source: Path, work: Path, events: int, table: Table) -> None:
@@ -622,7 +631,7 @@ def main() -> None:
     bench_cli_append(db, work, table, 3 if args.quick else 7)
     bench_render(db, table)
     bench_memory(db, events, table)
-    bench_cross_case_memory(db, work, events, table)
+    bench_cross_case_memory(db, work, events, table, report=True if args.cases <= REPORT_CASES else None)
     bench_dense_render(db, work, table, quick=args.quick)
     bench_eventsourcing(source, work, events, table)
     bench_postgres(source, events, table)
