@@ -71,17 +71,17 @@ class FittedTable:
         return shown, True, True
 
     def widths(self, shown: Sequence[int], short: bool, compact: bool, width: int) -> list[int]:
-        """Each shown column's width: its longest word, and of the room left a share for the columns
-        that want more (their longest line), so that rich never narrows a column below a word (its own
-        shrinking does not heed a column's minimum: the table then ran past the terminal, cut at its edge)."""
+        """Each shown column's width: its longest word, and of the room left what the columns want more
+        (their longest line), the columns that want least first, so that as many cells as fit stay on
+        one line; rich never narrows a column below a word (its own shrinking does not heed a column's
+        minimum: the table then ran past the terminal, cut at its edge)."""
         needed = [self._needed(i, short, 0) for i in shown]
         more = [max(self._wanted(i, short) - least, 0) for i, least in zip(shown, needed)]
-        room = max(width - _chrome(len(shown), compact) - sum(needed), 0)
-        if sum(more) <= room:
-            return [least + extra for least, extra in zip(needed, more)]
-        given = [room * extra // sum(more) for extra in more]
-        for index in sorted(range(len(shown)), key=lambda j: more[j] - given[j], reverse=True)[:room - sum(given)]:
-            given[index] += 1
+        left = max(width - _chrome(len(shown), compact) - sum(needed), 0)
+        given = [0] * len(shown)
+        for index in sorted(range(len(shown)), key=lambda j: more[j]):
+            given[index] = min(more[index], left)
+            left -= given[index]
         return [least + extra for least, extra in zip(needed, given)]
 
     def _header(self, index: int, short: bool) -> str:
