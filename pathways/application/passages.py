@@ -12,7 +12,10 @@ from pathways.refi.transcripts import TYPE, Passage, passages
 
 def case_passages(store: EventStore, case: str) -> dict[str, Passage]:
     """The case's quotes in their paragraphs, by event id (empty when no transcript is kept)."""
-    stream = store.require_case(case, field="CASE")
+    return _of_stream(store, store.require_case(case, field="CASE"))
+
+
+def _of_stream(store: EventStore, stream: str) -> dict[str, Passage]:
     live, _ = corrected(list(store.read(streams=[stream], live=True)))
     return passages(live)
 
@@ -27,5 +30,4 @@ class KeptPassages:
     def get(self, case: str, default: dict | None = None) -> dict[str, Passage] | None:
         if case_stream(case) not in self.keeping:
             return default
-        live, _ = corrected(list(self.store.read(streams=[case_stream(case)], live=True)))
-        return passages(live) or default
+        return _of_stream(self.store, case_stream(case)) or default
